@@ -1,0 +1,220 @@
+/**
+ * The Anthropic Messages dialect: zod schemas for what clients send us, TypeScript interfaces
+ * for what we emit. Schemas are loose on purpose: Claude Code adds fields and block types in
+ * almost every release, and a proxy that rejects them breaks on upgrade.
+ * @module
+ */
+import { z } from "zod";
+
+const CacheControl = z.looseObject({ type: z.string() }).nullish();
+
+export const TextBlock = z.looseObject({
+  type: z.literal("text"),
+  text: z.string(),
+  cache_control: CacheControl,
+});
+
+export const ImageSource = z.union([
+  z.looseObject({ type: z.literal("base64"), media_type: z.string(), data: z.string() }),
+  z.looseObject({ type: z.literal("url"), url: z.string() }),
+  z.looseObject({ type: z.literal("file"), file_id: z.string() }),
+]);
+
+export const ImageBlock = z.looseObject({ type: z.literal("image"), source: ImageSource });
+
+export const DocumentBlock = z.looseObject({
+  type: z.literal("document"),
+  source: z.looseObject({ type: z.string() }),
+  title: z.string().nullish(),
+  context: z.string().nullish(),
+});
+
+export const SearchResultBlock = z.looseObject({
+  type: z.literal("search_result"),
+  source: z.string().nullish(),
+  title: z.string().nullish(),
+  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
+});
+
+export const ToolUseBlock = z.looseObject({
+  type: z.literal("tool_use"),
+  id: z.string(),
+  name: z.string(),
+  input: z.unknown(),
+});
+
+export const ThinkingBlock = z.looseObject({
+  type: z.literal("thinking"),
+  thinking: z.string(),
+  signature: z.string().nullish(),
+});
+
+export const RedactedThinkingBlock = z.looseObject({
+  type: z.literal("redacted_thinking"),
+  data: z.string(),
+});
+
+/** Blocks allowed inside a tool_result's content array; unknown ones are kept loosely. */
+const ToolResultContent = z.union([
+  z.string(),
+  z.array(z.looseObject({ type: z.string() })),
+]).nullish();
+
+export const ToolResultBlock = z.looseObject({
+  type: z.literal("tool_result"),
+  tool_use_id: z.string(),
+  content: ToolResultContent,
+  is_error: z.boolean().nullish(),
+});
+
+const KNOWN_BLOCKS = {
+  text: TextBlock,
+  image: ImageBlock,
+  document: DocumentBlock,
+  search_result: SearchResultBlock,
+  tool_use: ToolUseBlock,
+  tool_result: ToolResultBlock,
+  thinking: ThinkingBlock,
+  redacted_thinking: RedactedThinkingBlock,
+} as const;
+
+type KnownBlockType = keyof typeof KNOWN_BLOCKS;
+export type KnownContentBlock = { [K in KnownBlockType]: z.output<(typeof KNOWN_BLOCKS)[K]> }[
+  KnownBlockType
+];
+/** A block type we do not translate (server tool results, new types…): dropped with a warning. */
+export interface UnknownContentBlock {
+  type: string;
+  [key: string]: unknown;
+}
+export type ContentBlock = KnownContentBlock | UnknownContentBlock;
+
+/**
+ * Any content block: known types are validated strictly enough to translate, unknown types pass
+ * through untouched so the translator can drop them with a warning instead of a 400.
+ */
+export const ContentBlockSchema = z.looseObject({ type: z.string() }).transform(
+  (block, context): ContentBlock => {
+    const schema = (KNOWN_BLOCKS as Record<string, z.ZodType>)[block.type];
+    if (schema === undefined) return block as UnknownContentBlock;
+    const result = schema.safeParse(block);
+    if (result.success) return result.data as KnownContentBlock;
+    for (const issue of result.error.issues) {
+      context.issues.push({ ...issue, input: block } as never);
+    }
+    return z.NEVER;
+  },
+);
+
+export const MessageParam = z.looseObject({
+  // "system" inside messages: Claude Code sends mid-conversation system turns (2026 beta).
+  role: z.enum(["user", "assistant", "system"]),
+  content: z.union([z.string(), z.array(ContentBlockSchema)]),
+});
+export type MessageParam = z.output<typeof MessageParam>;
+
+export const ToolDefinition = z.looseObject({
+  name: z.string().min(1),
+  type: z.string().nullish(),
+  description: z.string().nullish(),
+  input_schema: z.record(z.string(), z.unknown()).nullish(),
+});
+export type ToolDefinition = z.output<typeof ToolDefinition>;
+
+export const ToolChoice = z.looseObject({
+  type: z.enum(["auto", "any", "tool", "none"]),
+  name: z.string().nullish(),
+  disable_parallel_tool_use: z.boolean().nullish(),
+});
+export type ToolChoice = z.output<typeof ToolChoice>;
+
+export const ThinkingConfig = z.looseObject({
+  type: z.string(),
+  budget_tokens: z.number().nullish(),
+});
+
+export const SystemPrompt = z.union([z.string(), z.array(ContentBlockSchema)]);
+
+const requestShape = {
+  model: z.string().min(1),
+  messages: z.array(MessageParam),
+  system: SystemPrompt.nullish(),
+  tools: z.array(ToolDefinition).nullish(),
+  tool_choice: ToolChoice.nullish(),
+  thinking: ThinkingConfig.nullish(),
+  output_config: z.looseObject({ effort: z.string().nullish() }).nullish(),
+  metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
+};
+
+export const MessagesRequest = z.looseObject({
+  ...requestShape,
+  max_tokens: z.number().int().min(0),
+  stream: z.boolean().nullish(),
+  stop_sequences: z.array(z.string()).nullish(),
+  temperature: z.number().nullish(),
+  top_p: z.number().nullish(),
+  top_k: z.number().nullish(),
+});
+export type MessagesRequest = z.output<typeof MessagesRequest>;
+
+/** count_tokens takes the same body minus the generation fields. */
+export const CountTokensRequest = z.looseObject(requestShape);
+export type CountTokensRequest = z.output<typeof CountTokensRequest>;
+
+// ---- What we emit -------------------------------------------------------------------------
+
+export type StopReason =
+  | "end_turn"
+  | "max_tokens"
+  | "stop_sequence"
+  | "tool_use"
+  | "pause_turn"
+  | "refusal";
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+export type ResponseContentBlock =
+  | { type: "text"; text: string }
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "tool_use"; id: string; name: string; input: unknown };
+
+export interface MessageResponse {
+  id: string;
+  type: "message";
+  role: "assistant";
+  model: string;
+  content: ResponseContentBlock[];
+  stop_reason: StopReason | null;
+  stop_sequence: string | null;
+  usage: Usage;
+}
+
+export type ContentBlockStart =
+  | { type: "text"; text: "" }
+  | { type: "thinking"; thinking: ""; signature: "" }
+  | { type: "tool_use"; id: string; name: string; input: Record<string, never> };
+
+export type ContentDelta =
+  | { type: "text_delta"; text: string }
+  | { type: "thinking_delta"; thinking: string }
+  | { type: "signature_delta"; signature: string }
+  | { type: "input_json_delta"; partial_json: string };
+
+export type StreamEvent =
+  | { type: "message_start"; message: MessageResponse }
+  | { type: "content_block_start"; index: number; content_block: ContentBlockStart }
+  | { type: "content_block_delta"; index: number; delta: ContentDelta }
+  | { type: "content_block_stop"; index: number }
+  | {
+    type: "message_delta";
+    delta: { stop_reason: StopReason; stop_sequence: string | null };
+    usage: Usage;
+  }
+  | { type: "message_stop" }
+  | { type: "ping" }
+  | { type: "error"; error: { type: string; message: string } };

@@ -1,0 +1,57 @@
+/**
+ * Reading a client's JSON body through a zod schema, with a 400 that names the field.
+ * @module
+ */
+import type { z } from "zod";
+import { invalidRequest, ProxyError } from "../errors.ts";
+
+/** Parses the body as JSON; a 400 says what is wrong with it. */
+export async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === "") throw invalidRequest("Request body is empty: send a JSON object");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw invalidRequest(
+      `Request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** Validates with a schema; the first problem becomes a 400 naming its field. */
+export function validate<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidRequest("Request body must be a JSON object");
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw describeIssue(result.error.issues[0]);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** The most specific problem: within a union, the branch that got furthest. */
+function deepest(issue: Issue): Issue {
+  if (issue.code !== "invalid_union" || !issue.errors.length) return issue;
+  let best: Issue = issue;
+  let depth = -1;
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      const candidate = deepest(inner);
+      if (candidate.path.length > depth) {
+        depth = candidate.path.length;
+        best = { ...candidate, path: [...issue.path, ...candidate.path] } as Issue;
+      }
+    }
+  }
+  return best;
+}
+
+function describeIssue(raw: Issue): ProxyError {
+  const issue = deepest(raw);
+  const path = issue.path.map(String).join(".") || "body";
+  if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
+    return invalidRequest(`${path}: Field required`);
+  }
+  return invalidRequest(`${path}: ${issue.message}`);
+}

@@ -1,0 +1,269 @@
+/**
+ * Configuration: one flag table (flag, environment names, default, help) and a pure loader.
+ * Precedence: flags, then the environment, then the .env file (merged into `env` by the
+ * caller), then defaults.
+ * @module
+ */
+import { z } from "zod";
+
+/** Log levels, least to most verbose. */
+export type LogLevel = "error" | "warn" | "info" | "debug";
+/** A switch the proxy can decide from the backend (`auto`) or be told (`on`/`off`). */
+export type AutoSwitch = "auto" | "on" | "off";
+/** Model tiers chosen by the requested model's name. */
+export type Tier = "haiku" | "sonnet" | "opus";
+export const TIERS: readonly Tier[] = ["haiku", "sonnet", "opus"];
+
+/** Where requests of one tier go. */
+export interface Backend {
+  baseUrl: string;
+  apiKey?: string;
+  /** Upstream model; undefined passes the requested name through. */
+  model?: string;
+}
+
+/** The whole configuration; the handler is built from it and nothing else. */
+export interface Config {
+  host: string;
+  port: number;
+  backend: Backend;
+  tiers: Record<Tier, Backend>;
+  maxTokensCap?: number;
+  logLevel: LogLevel;
+  cleanSchemas: AutoSwitch;
+  reasoningEffort: AutoSwitch;
+  envFile?: string;
+}
+
+/** One row of the flag table. */
+export interface FlagSpec {
+  flag: string;
+  env: string[];
+  value: string;
+  default?: string;
+  help: string;
+}
+
+const tierFlags = TIERS.flatMap((tier): FlagSpec[] => {
+  const upper = tier.toUpperCase();
+  return [
+    {
+      flag: `${tier}-model`,
+      env: [`${upper}_MODEL`],
+      value: "NAME",
+      help: `Upstream model for requests whose model name contains "${tier}" (default: --model)`,
+    },
+    {
+      flag: `${tier}-base-url`,
+      env: [`${upper}_BASE_URL`],
+      value: "URL",
+      help: `Backend for the ${tier} tier (default: --base-url)`,
+    },
+    {
+      flag: `${tier}-api-key`,
+      env: [`${upper}_API_KEY`],
+      value: "KEY",
+      help: `API key for the ${tier} tier (default: --api-key)`,
+    },
+  ];
+});
+
+/** Every flag, in help order. The README's configuration table mirrors this. */
+export const FLAGS: readonly FlagSpec[] = [
+  { flag: "port", env: ["PORT"], value: "N", default: "8787", help: "Port to listen on" },
+  {
+    flag: "host",
+    env: ["HOST"],
+    value: "ADDR",
+    default: "127.0.0.1",
+    help: "Address to listen on",
+  },
+  {
+    flag: "base-url",
+    env: ["OPEN_AI_URL", "OPENAI_BASE_URL"],
+    value: "URL",
+    default: "https://api.openai.com/v1",
+    help: "OpenAI-compatible backend (https:// is assumed when no scheme is given)",
+  },
+  {
+    flag: "api-key",
+    env: ["API_KEY", "OPENAI_API_KEY"],
+    value: "KEY",
+    help: "Backend API key (default: forward the key the client sends)",
+  },
+  {
+    flag: "model",
+    env: ["OPEN_MODEL"],
+    value: "NAME",
+    help: "Upstream model for every request (default: pass the requested name through)",
+  },
+  ...tierFlags,
+  {
+    flag: "max-tokens-cap",
+    env: ["MAX_TOKENS_CAP"],
+    value: "N",
+    help: "Upper bound for max_tokens sent upstream (Claude Code asks for up to 128000)",
+  },
+  {
+    flag: "clean-schemas",
+    env: ["CLEAN_SCHEMAS"],
+    value: "auto|on|off",
+    default: "auto",
+    help: "Strip tool-schema keywords strict backends reject (auto: on for Gemini)",
+  },
+  {
+    flag: "reasoning-effort",
+    env: ["REASONING_EFFORT"],
+    value: "auto|on|off",
+    default: "auto",
+    help:
+      "Send reasoning_effort when the client asks for thinking (auto: for models known to take it)",
+  },
+  {
+    flag: "log-level",
+    env: ["LOG_LEVEL"],
+    value: "error|warn|info|debug",
+    default: "info",
+    help: "Log verbosity; debug adds translated bodies (keys redacted)",
+  },
+  {
+    flag: "env-file",
+    env: [],
+    value: "PATH",
+    help: "Read settings from this .env file (default: ./.env when present)",
+  },
+];
+
+/** A configuration mistake: main prints the message and exits with status 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** What the command line asked for. */
+export type CliAction =
+  | { action: "serve"; config: Config }
+  | { action: "help" }
+  | { action: "version" };
+
+/** Splits argv into flag values; rejects unknown flags and missing values. */
+export function parseFlags(argv: readonly string[]): Map<string, string> | "help" | "version" {
+  const known = new Set(FLAGS.map((spec) => spec.flag));
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--help" || arg === "-h") return "help";
+    if (arg === "--version" || arg === "-V") return "version";
+    if (!arg.startsWith("--")) {
+      throw new ConfigError(`unexpected argument "${arg}" (flags start with --; see --help)`);
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    if (!known.has(name)) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) value = argv[++i];
+    if (value === undefined) throw new ConfigError(`--${name} needs a value`);
+    values.set(name, value);
+  }
+  return values;
+}
+
+/** The --env-file value, if given, so the caller can read that file before loadConfig. */
+export function envFileFlag(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--env-file") return argv[i + 1];
+    if (argv[i].startsWith("--env-file=")) return argv[i].slice("--env-file=".length);
+  }
+  return undefined;
+}
+
+/** Builds the configuration from argv and the environment (the .env file already merged in). */
+export function loadConfig(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): CliAction {
+  const flags = parseFlags(argv);
+  if (flags === "help" || flags === "version") return { action: flags };
+  const setting = (flag: string): { value: string; source: string } | undefined => {
+    const spec = FLAGS.find((item) => item.flag === flag)!;
+    const fromFlag = flags.get(flag);
+    if (fromFlag !== undefined) return { value: fromFlag, source: `--${flag}` };
+    for (const name of spec.env) {
+      const value = env[name];
+      if (value !== undefined && value !== "") return { value, source: name };
+    }
+    return spec.default === undefined ? undefined : { value: spec.default, source: "default" };
+  };
+  const text = (flag: string) => setting(flag)?.value;
+
+  const backend: Backend = {
+    baseUrl: baseUrl(setting("base-url")!),
+    apiKey: text("api-key"),
+    model: text("model"),
+  };
+  const tiers = Object.fromEntries(TIERS.map((tier) => {
+    const url = setting(`${tier}-base-url`);
+    return [tier, {
+      baseUrl: url ? baseUrl(url) : backend.baseUrl,
+      apiKey: text(`${tier}-api-key`) ?? backend.apiKey,
+      model: text(`${tier}-model`) ?? backend.model,
+    }];
+  })) as Record<Tier, Backend>;
+
+  return {
+    action: "serve",
+    config: {
+      host: text("host")!,
+      port: integer(setting("port")!, 0, 65535),
+      backend,
+      tiers,
+      maxTokensCap: setting("max-tokens-cap") && integer(setting("max-tokens-cap")!, 1, 10_000_000),
+      logLevel: choice(setting("log-level")!, ["error", "warn", "info", "debug"] as const),
+      cleanSchemas: choice(setting("clean-schemas")!, ["auto", "on", "off"] as const),
+      reasoningEffort: choice(setting("reasoning-effort")!, ["auto", "on", "off"] as const),
+      envFile: text("env-file"),
+    },
+  };
+}
+
+function integer(setting: { value: string; source: string }, min: number, max: number): number {
+  const parsed = z.coerce.number().int().min(min).max(max).safeParse(setting.value.trim());
+  if (!parsed.success || setting.value.trim() === "") {
+    throw new ConfigError(
+      `${setting.source} must be a whole number from ${min} to ${max}, got "${setting.value}"`,
+    );
+  }
+  return parsed.data;
+}
+
+function choice<T extends string>(
+  setting: { value: string; source: string },
+  options: readonly T[],
+): T {
+  const value = setting.value.trim().toLowerCase() as T;
+  if (!options.includes(value)) {
+    throw new ConfigError(
+      `${setting.source} must be one of ${options.join(", ")}, got "${setting.value}"`,
+    );
+  }
+  return value;
+}
+
+/** Normalizes a base URL: https is assumed without a scheme (as the original script took it). */
+export function baseUrl(setting: { value: string; source: string }): string {
+  let value = setting.value.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) value = `https://${value}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${setting.source} is not a valid URL: "${setting.value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${setting.source} must be an http or https URL, got "${setting.value}"`);
+  }
+  return url.href.replace(/\/+$/, "");
+}

@@ -1,0 +1,63 @@
+/**
+ * Requested model → backend, upstream model and what that backend accepts.
+ * @module
+ */
+import type { Backend, Config, Tier } from "./config.ts";
+import type { RequestOptions } from "./translate/anthropic_request_to_openai.ts";
+
+/** Where one request goes. */
+export interface Route {
+  tier: Tier | undefined;
+  backend: Backend;
+  /** The upstream model name. */
+  model: string;
+  /** The backend named in messages and logs: its URL without credentials or query. */
+  label: string;
+  /** Translation switches for this backend and model. */
+  options: Omit<RequestOptions, "model" | "maxTokensCap">;
+}
+
+const GEMINI_HOST = /(^|\.)generativelanguage\.googleapis\.com$/;
+const PDF_HOSTS = /(^|\.)(api\.openai\.com|openrouter\.ai)$/;
+// OpenAI reasoning models take max_completion_tokens and reject sampling parameters.
+const OPENAI_REASONING_MODEL = /(^|\/)(o\d|gpt-5)/i;
+// Models known to take reasoning_effort; other backends may answer it with a 400.
+const REASONING_EFFORT_MODEL = /(^|\/)(o\d|gpt-5|gpt-oss|gemini-(2\.5|[3-9]))/i;
+
+/** The tier a requested model belongs to, by name (so new Claude model ids keep working). */
+export function tierOf(model: string): Tier | undefined {
+  const name = model.toLowerCase();
+  if (name.includes("haiku")) return "haiku";
+  if (name.includes("sonnet")) return "sonnet";
+  if (name.includes("opus")) return "opus";
+  return undefined;
+}
+
+/** Resolves the route for a requested model. */
+export function resolveRoute(config: Config, requestedModel: string): Route {
+  const tier = tierOf(requestedModel);
+  const backend = tier ? config.tiers[tier] : config.backend;
+  const model = backend.model ?? requestedModel;
+  const url = new URL(backend.baseUrl);
+  const gemini = GEMINI_HOST.test(url.hostname);
+  const auto = (setting: "auto" | "on" | "off", guess: boolean) =>
+    setting === "auto" ? guess : setting === "on";
+  return {
+    tier,
+    backend,
+    model,
+    label: `${url.origin}${url.pathname}`.replace(/\/+$/, ""),
+    options: {
+      cleanSchemas: auto(config.cleanSchemas, gemini),
+      reasoningEffort: auto(config.reasoningEffort, REASONING_EFFORT_MODEL.test(model)),
+      reasoningModel: OPENAI_REASONING_MODEL.test(model),
+      acceptsPdf: PDF_HOSTS.test(url.hostname),
+      sendUser: !gemini,
+    },
+  };
+}
+
+/** The chat-completions endpoint of a base URL (a full endpoint URL is kept as it is). */
+export function chatCompletionsUrl(baseUrl: string): string {
+  return /\/chat\/completions$/.test(baseUrl) ? baseUrl : `${baseUrl}/chat/completions`;
+}

@@ -1,0 +1,24 @@
+/**
+ * POST /v1/messages/count_tokens: counted locally over the translated request, no upstream call.
+ * @module
+ */
+import { CountTokensRequest } from "../anthropic/schema.ts";
+import { readJson, validate } from "../anthropic/validate.ts";
+import { resolveRoute } from "../model_map.ts";
+import { anthropicRequestToOpenAI } from "../translate/anthropic_request_to_openai.ts";
+import { type Context, jsonResponse } from "./context.ts";
+
+/** Answers `{"input_tokens": N}`. */
+export async function countTokensRoute(request: Request, context: Context): Promise<Response> {
+  const body = validate(CountTokensRequest, await readJson(request));
+  const route = resolveRoute(context.config, body.model);
+  context.log.model = body.model;
+  context.log.upstreamModel = route.model;
+  const translated = anthropicRequestToOpenAI({ ...body, max_tokens: 1 }, {
+    model: route.model,
+    ...route.options,
+  });
+  const inputTokens = await context.tokens.count(translated.value);
+  context.log.inputTokens = inputTokens;
+  return jsonResponse({ input_tokens: inputTokens });
+}

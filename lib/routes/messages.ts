@@ -1,0 +1,140 @@
+/**
+ * POST /v1/messages: validate → translate → upstream → translate back. Composition only; the
+ * translation logic lives in lib/translate.
+ * @module
+ */
+import { MessagesRequest, type StreamEvent } from "../anthropic/schema.ts";
+import { readJson, validate } from "../anthropic/validate.ts";
+import { ProxyError } from "../errors.ts";
+import { chatCompletionsUrl, resolveRoute } from "../model_map.ts";
+import { ChatCompletion } from "../openai/schema.ts";
+import { encodeEvent } from "../sse_encoder.ts";
+import { SseDecoderStream } from "../sse_decoder.ts";
+import { eventBody, peekFirstEvent } from "../stream_response.ts";
+import { estimateTokens } from "../tokens.ts";
+import {
+  anthropicRequestToOpenAI,
+  thinkingRequested,
+} from "../translate/anthropic_request_to_openai.ts";
+import { openAIResponseToAnthropic } from "../translate/openai_response_to_anthropic.ts";
+import { OpenAIToAnthropicStream } from "../translate/openai_stream_to_anthropic.ts";
+import { randomId } from "../translate/tool_names.ts";
+import { postUpstream } from "../upstream.ts";
+import { type Context, jsonResponse, upstreamKey } from "./context.ts";
+
+const PING = encodeEvent({ type: "ping" });
+
+/** Handles one Messages request. */
+export async function messagesRoute(request: Request, context: Context): Promise<Response> {
+  const { config, log, logger } = context;
+  const body = validate(MessagesRequest, await readJson(request));
+  const route = resolveRoute(config, body.model);
+  log.model = body.model;
+  log.upstreamModel = route.model;
+  log.stream = body.stream === true;
+
+  const apiKey = upstreamKey(route.backend, request);
+  const id = `msg_${randomId(24)}`;
+  if (body.max_tokens === 0) {
+    // Anthropic answers max_tokens 0 (a cache pre-warm) without generating anything.
+    return jsonResponse({
+      id,
+      type: "message",
+      role: "assistant",
+      model: body.model,
+      content: [],
+      stop_reason: "max_tokens",
+      stop_sequence: null,
+      usage: {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
+    });
+  }
+
+  const translated = anthropicRequestToOpenAI(body, {
+    model: route.model,
+    maxTokensCap: config.maxTokensCap,
+    ...route.options,
+  });
+  for (const warning of new Set(translated.warnings)) logger.log("warn", warning);
+  const upstreamBody = JSON.stringify(translated.value);
+  if (logger.enabled("debug")) logger.log("debug", `upstream request: ${upstreamBody}`);
+
+  const inputTokens = estimateTokens(translated.value);
+  const abort = new AbortController();
+  const signal = AbortSignal.any([request.signal, abort.signal]);
+  const upstream = await postUpstream(context.fetch, {
+    url: chatCompletionsUrl(route.backend.baseUrl),
+    label: route.label,
+    apiKey,
+    body: upstreamBody,
+    signal,
+  });
+  const shared = {
+    id,
+    model: body.model,
+    thinking: thinkingRequested(body),
+    toolNames: translated.toolNames,
+    inputTokens,
+  };
+
+  if (!body.stream) {
+    const completion = ChatCompletion.safeParse(await upstream.json().catch(() => undefined));
+    if (!completion.success) {
+      throw new ProxyError(
+        502,
+        "api_error",
+        `Upstream ${route.label} answered with a body that is not a chat completion`,
+      );
+    }
+    const message = openAIResponseToAnthropic(completion.data, shared);
+    log.inputTokens = message.usage.input_tokens + message.usage.cache_read_input_tokens;
+    log.outputTokens = message.usage.output_tokens;
+    return jsonResponse(message);
+  }
+
+  if (!upstream.body) {
+    throw new ProxyError(502, "api_error", `Upstream ${route.label} answered without a body`);
+  }
+  const decoded = await peekFirstEvent(
+    upstream.body.pipeThrough(new SseDecoderStream()),
+    route.label,
+    context.timing,
+  );
+  const events = decoded.pipeThrough(
+    new OpenAIToAnthropicStream({
+      ...shared,
+      backend: route.label,
+      onWarning: (warning) => logger.log("warn", warning),
+    }),
+  );
+  log.defer();
+  const stream = eventBody<StreamEvent>(events, {
+    encode: encodeEvent,
+    failure: (error) => ({ type: "error", error: { type: error.kind, message: error.message } }),
+    ping: PING,
+    observe(event) {
+      if (event.type === "message_delta") {
+        log.inputTokens = event.usage.input_tokens + event.usage.cache_read_input_tokens;
+        log.outputTokens = event.usage.output_tokens;
+      } else if (event.type === "error") {
+        log.error = event.error.message;
+      }
+    },
+    done(outcome) {
+      if (outcome === "cancelled") log.error = "client disconnected";
+      log.end(true);
+    },
+    abort: () => abort.abort(),
+  }, context.timing);
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+    },
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * GET /v1/models in a shape both SDKs parse (Anthropic's list fields plus OpenAI's), and
+ * GET /healthz.
+ * @module
+ */
+import { type Config, TIERS } from "../config.ts";
+import { jsonResponse } from "./context.ts";
+
+const CREATED_AT = "2025-01-01T00:00:00Z";
+
+/** Claude-named aliases per tier (Claude Code keeps ids starting with "claude"), then upstream models. */
+export function modelsRoute(config: Config): Response {
+  const data: Record<string, unknown>[] = [];
+  const entry = (id: string, display: string) => ({
+    type: "model",
+    id,
+    display_name: display,
+    created_at: CREATED_AT,
+    object: "model",
+    created: Date.parse(CREATED_AT) / 1000,
+    owned_by: "claude-proxy",
+  });
+  for (const tier of [...TIERS].reverse()) {
+    const target = config.tiers[tier].model ?? "the requested model";
+    data.push(
+      entry(`claude-${tier}`, `Claude ${tier[0].toUpperCase()}${tier.slice(1)} → ${target}`),
+    );
+  }
+  const upstream = new Set(
+    [config.backend.model, ...TIERS.map((tier) => config.tiers[tier].model)].filter(
+      (model): model is string => Boolean(model),
+    ),
+  );
+  for (const model of upstream) data.push(entry(model, model));
+  return jsonResponse({
+    object: "list",
+    data,
+    has_more: false,
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+  });
+}

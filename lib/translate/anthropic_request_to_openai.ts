@@ -1,0 +1,393 @@
+/**
+ * Anthropic Messages request → OpenAI Chat Completions request (pure).
+ * The OpenAI body is built from scratch, never spread from the input: OpenAI-compatible servers
+ * answer unknown fields (`context_management`, `top_k`, `container`…) with a 400.
+ * @module
+ */
+import type {
+  ContentBlock,
+  KnownContentBlock,
+  MessageParam,
+  MessagesRequest,
+} from "../anthropic/schema.ts";
+import { invalidRequest } from "../errors.ts";
+import type {
+  ChatCompletionRequest,
+  ChatMessage,
+  ContentPart,
+  OutgoingToolCall,
+} from "../openai/schema.ts";
+import { toOpenAIToolChoice, toOpenAITools } from "./tools.ts";
+import { fingerprint, toolNameTable, upstreamToolId, upstreamToolName } from "./tool_names.ts";
+
+/** What the backend accepts; decided by config from the base URL and model. */
+export interface RequestOptions {
+  /** The upstream model name. */
+  model: string;
+  /** Upper bound for max_tokens (Claude Code asks for up to 128k, which many backends reject). */
+  maxTokensCap?: number;
+  /** Clean tool schemas for strict backends (Gemini). */
+  cleanSchemas: boolean;
+  /** The backend takes `reasoning_effort`. */
+  reasoningEffort: boolean;
+  /** OpenAI reasoning models: `max_completion_tokens`, no sampling parameters. */
+  reasoningModel: boolean;
+  /** The backend takes PDF `file` parts (OpenAI). */
+  acceptsPdf: boolean;
+  /** The backend takes the `user` field. */
+  sendUser: boolean;
+}
+
+/** The translated request, warnings to log once, and the tool-name table for the response. */
+export interface TranslatedRequest {
+  value: ChatCompletionRequest;
+  warnings: string[];
+  /** upstream tool name → the client's tool name, for names that had to change. */
+  toolNames: Map<string, string>;
+}
+
+// Claude Code's attribution block changes every turn and would defeat prefix caching upstream.
+const BILLING_HEADER = "x-anthropic-billing-header:";
+const MAX_STOP_SEQUENCES = 4;
+const EMPTY_TOOL_RESULT = "(no output)";
+const MISSING_TOOL_RESULT = "[no result: the tool call was interrupted]";
+
+/** Translates a validated Messages request. Throws ProxyError(400) for input it cannot send. */
+export function anthropicRequestToOpenAI(
+  request: MessagesRequest,
+  options: RequestOptions,
+): TranslatedRequest {
+  const warnings: string[] = [];
+  const messages: ChatMessage[] = [];
+
+  const system = systemText(request.system, warnings);
+  if (system) messages.push({ role: "system", content: system });
+  convertMessages(request.messages, options, messages, warnings);
+
+  const value: ChatCompletionRequest = { model: options.model, messages };
+
+  const maxTokens = options.maxTokensCap
+    ? Math.min(request.max_tokens, options.maxTokensCap)
+    : request.max_tokens;
+  if (options.reasoningModel) value.max_completion_tokens = maxTokens;
+  else value.max_tokens = maxTokens;
+
+  if (request.stream) {
+    value.stream = true;
+    value.stream_options = { include_usage: true };
+  }
+  if (!options.reasoningModel) {
+    if (request.temperature != null) value.temperature = request.temperature;
+    if (request.top_p != null) value.top_p = request.top_p;
+  }
+  if (request.stop_sequences?.length) {
+    value.stop = request.stop_sequences.slice(0, MAX_STOP_SEQUENCES);
+    if (request.stop_sequences.length > MAX_STOP_SEQUENCES) {
+      warnings.push(`only the first ${MAX_STOP_SEQUENCES} stop_sequences were sent upstream`);
+    }
+  }
+  const userId = request.metadata?.user_id;
+  if (userId && options.sendUser) {
+    value.user = userId.length <= 64 ? userId : `user_${fingerprint(userId)}`;
+  }
+  const effort = reasoningEffort(request);
+  if (effort && options.reasoningEffort) value.reasoning_effort = effort;
+
+  const toolNames = toolNameTable((request.tools ?? []).map((tool) => tool.name));
+  if (request.tools?.length) {
+    const { tools, dropped } = toOpenAITools(request.tools, options);
+    for (const name of dropped) {
+      warnings.push(`server tool ${name} has no OpenAI equivalent and was dropped`);
+    }
+    // OpenAI rejects `tools: []` and a tool_choice without tools.
+    if (tools.length) {
+      value.tools = tools;
+      if (request.tool_choice) Object.assign(value, toOpenAIToolChoice(request.tool_choice));
+    }
+  }
+  return { value, warnings, toolNames };
+}
+
+function systemText(system: MessagesRequest["system"], warnings: string[]): string {
+  if (system == null) return "";
+  if (typeof system === "string") return system;
+  const parts: string[] = [];
+  for (const block of system) {
+    if (block.type !== "text") {
+      warnings.push(`system block of type "${block.type}" was dropped`);
+      continue;
+    }
+    const text = (block as { text: string }).text;
+    if (text && !text.startsWith(BILLING_HEADER)) parts.push(text);
+  }
+  return parts.join("\n\n");
+}
+
+function convertMessages(
+  input: MessageParam[],
+  options: RequestOptions,
+  out: ChatMessage[],
+  warnings: string[],
+): void {
+  // Tool calls of the last assistant turn that still wait for their results.
+  let pending = new Set<string>();
+  // System turns that arrive between a tool call and its result wait for the results.
+  let deferred: ChatMessage[] = [];
+
+  const closePending = () => {
+    for (const id of pending) {
+      out.push({ role: "tool", tool_call_id: id, content: MISSING_TOOL_RESULT });
+    }
+    pending = new Set();
+    out.push(...deferred);
+    deferred = [];
+  };
+
+  for (const message of input) {
+    const blocks = typeof message.content === "string"
+      ? [{ type: "text", text: message.content } as const]
+      : message.content;
+    if (message.role === "system") {
+      const text = textOf(blocks, warnings, "system message");
+      if (!text) continue;
+      if (pending.size) deferred.push({ role: "system", content: text });
+      else out.push({ role: "system", content: text });
+    } else if (message.role === "assistant") {
+      closePending();
+      const assistant = assistantMessage(blocks, warnings);
+      if (assistant) {
+        out.push(assistant);
+        pending = new Set(assistant.tool_calls?.map((call) => call.id));
+      }
+    } else {
+      const user = userMessage(blocks, options, out, pending, warnings);
+      closePending();
+      if (user) out.push(user);
+    }
+  }
+  closePending();
+}
+
+function textOf(blocks: ContentBlock[], warnings: string[], where: string): string {
+  const parts: string[] = [];
+  for (const block of blocks) {
+    if (block.type === "text") {
+      const text = (block as { text: string }).text;
+      if (text) parts.push(text);
+    } else warnings.push(`${where}: block of type "${block.type}" was dropped`);
+  }
+  return parts.join("\n\n");
+}
+
+function assistantMessage(
+  blocks: ContentBlock[],
+  warnings: string[],
+): Extract<ChatMessage, { role: "assistant" }> | undefined {
+  const texts: string[] = [];
+  const calls: OutgoingToolCall[] = [];
+  for (const raw of blocks) {
+    const block = raw as KnownContentBlock;
+    switch (block.type) {
+      case "text":
+        if (block.text) texts.push(block.text);
+        break;
+      case "tool_use":
+        calls.push({
+          id: upstreamToolId(block.id),
+          type: "function",
+          function: {
+            name: upstreamToolName(block.name),
+            arguments: JSON.stringify(block.input ?? {}),
+          },
+        });
+        break;
+      case "thinking":
+      case "redacted_thinking":
+        // Never sent as visible text: the model would read its own reasoning as an answer.
+        break;
+      default:
+        warnings.push(`assistant message: block of type "${raw.type}" was dropped`);
+    }
+  }
+  if (!texts.length && !calls.length) return undefined;
+  const message: Extract<ChatMessage, { role: "assistant" }> = {
+    role: "assistant",
+    content: texts.length ? texts.join("\n\n") : null,
+  };
+  if (calls.length) message.tool_calls = calls;
+  return message;
+}
+
+/**
+ * A user turn becomes its tool results as `tool` messages, pushed to `out` at once (OpenAI
+ * requires them right after the assistant's calls), and one user message, returned, holding
+ * images from tool results and the rest of the turn.
+ */
+function userMessage(
+  blocks: ContentBlock[],
+  options: RequestOptions,
+  out: ChatMessage[],
+  pending: Set<string>,
+  warnings: string[],
+): ChatMessage | undefined {
+  const parts: ContentPart[] = [];
+  const toolImages: ContentPart[] = [];
+  for (const raw of blocks) {
+    const block = raw as KnownContentBlock;
+    switch (block.type) {
+      case "tool_result": {
+        const id = upstreamToolId(block.tool_use_id);
+        const { text, images } = toolResultContent(block, warnings);
+        if (pending.delete(id)) {
+          out.push({ role: "tool", tool_call_id: id, content: text });
+          if (images.length) {
+            toolImages.push({ type: "text", text: `Image output of tool call ${id}:` }, ...images);
+          }
+        } else {
+          // OpenAI rejects a tool message without a matching call; keep the content as text.
+          parts.push({ type: "text", text: `[tool result for ${id}]: ${text}` }, ...images);
+        }
+        break;
+      }
+      case "text":
+        if (block.text) parts.push({ type: "text", text: block.text });
+        break;
+      case "image":
+        parts.push(imagePart(block));
+        break;
+      case "document":
+        parts.push(documentPart(block, options));
+        break;
+      case "search_result":
+        parts.push({ type: "text", text: searchResultText(block) });
+        break;
+      case "thinking":
+      case "redacted_thinking":
+        break;
+      default:
+        warnings.push(`user message: block of type "${raw.type}" was dropped`);
+    }
+  }
+  const content = [...toolImages, ...parts];
+  if (!content.length) return undefined;
+  const textOnly = content.every((part) => part.type === "text");
+  return {
+    role: "user",
+    content: textOnly
+      ? content.map((part) => (part as { text: string }).text).join("\n\n")
+      : content,
+  };
+}
+
+type Block<T extends KnownContentBlock["type"]> = Extract<KnownContentBlock, { type: T }>;
+
+function toolResultContent(
+  block: Block<"tool_result">,
+  warnings: string[],
+): { text: string; images: ContentPart[] } {
+  const texts: string[] = [];
+  const images: ContentPart[] = [];
+  if (typeof block.content === "string") texts.push(block.content);
+  else {
+    for (const part of block.content ?? []) {
+      const item = part as Record<string, unknown>;
+      if (part.type === "text" && typeof item.text === "string") texts.push(item.text);
+      else if (part.type === "image") images.push(imagePart(part as Block<"image">));
+      else if (part.type === "search_result") {
+        texts.push(searchResultText(part as Block<"search_result">));
+      } else if (part.type === "document") texts.push(documentText(part as Block<"document">));
+      else if (part.type === "tool_reference") texts.push(`[tool: ${String(item.tool_name)}]`);
+      else warnings.push(`tool_result: block of type "${part.type}" was dropped`);
+    }
+  }
+  let text = texts.filter(Boolean).join("\n");
+  if (!text) text = images.length ? "(see the image below)" : EMPTY_TOOL_RESULT;
+  if (block.is_error) text = `Error: ${text}`;
+  return { text, images };
+}
+
+function imagePart(block: Block<"image">): ContentPart {
+  const source = block.source;
+  if (source.type === "base64") {
+    return {
+      type: "image_url",
+      image_url: { url: `data:${source.media_type};base64,${source.data}` },
+    };
+  }
+  if (source.type === "url") return { type: "image_url", image_url: { url: source.url } };
+  throw invalidRequest(
+    "image blocks with a file source (Files API) cannot be sent to an OpenAI-compatible backend; send the image as base64 or url",
+  );
+}
+
+function documentText(block: Block<"document">): string {
+  const source = block.source as Record<string, unknown>;
+  const heading = [block.title, block.context].filter(Boolean).join("\n");
+  let body: string | undefined;
+  if (source.type === "text" && typeof source.data === "string") body = source.data;
+  else if (source.type === "content") {
+    body = typeof source.content === "string"
+      ? source.content
+      : Array.isArray(source.content)
+      ? source.content.map((part) => (part as { text?: string }).text ?? "").join("\n")
+      : "";
+  }
+  if (body === undefined) {
+    throw invalidRequest(
+      `document blocks with a ${
+        String(source.type)
+      } source cannot be sent to this backend; send the document as text`,
+    );
+  }
+  return heading ? `${heading}\n\n${body}` : body;
+}
+
+function documentPart(block: Block<"document">, options: RequestOptions): ContentPart {
+  const source = block.source as Record<string, unknown>;
+  if (source.type === "base64" && source.media_type === "application/pdf" && options.acceptsPdf) {
+    return {
+      type: "file",
+      file: {
+        filename: `${block.title || "document"}.pdf`,
+        file_data: `data:application/pdf;base64,${String(source.data)}`,
+      },
+    };
+  }
+  if (source.type === "base64" && source.media_type === "application/pdf") {
+    throw invalidRequest(
+      "PDF documents cannot be sent to this backend (it does not accept file parts); extract the text first or use a PDF-capable backend such as OpenAI",
+    );
+  }
+  return { type: "text", text: documentText(block) };
+}
+
+function searchResultText(block: Block<"search_result">): string {
+  const body = block.content.map((part) => part.text ?? "").filter(Boolean).join("\n");
+  return [block.title, block.source, body].filter(Boolean).join("\n");
+}
+
+const EFFORTS: Record<string, string> = {
+  low: "low",
+  medium: "medium",
+  high: "high",
+  xhigh: "high",
+  max: "high",
+};
+
+/** `thinking` and `output_config.effort` → one reasoning_effort (never a contradictory pair). */
+function reasoningEffort(request: MessagesRequest): string | undefined {
+  const thinking = request.thinking;
+  if (!thinking || thinking.type === "disabled") return undefined;
+  const effort = request.output_config?.effort;
+  if (effort && EFFORTS[effort]) return EFFORTS[effort];
+  if (thinking.type === "enabled" && thinking.budget_tokens) {
+    const budget = thinking.budget_tokens;
+    return budget < 4096 ? "low" : budget < 16384 ? "medium" : "high";
+  }
+  return thinking.type === "enabled" || thinking.type === "adaptive" ? "medium" : undefined;
+}
+
+/** Whether the client asked for thinking (only then do responses carry thinking blocks). */
+export function thinkingRequested(request: { thinking?: { type: string } | null }): boolean {
+  return request.thinking?.type === "enabled" || request.thinking?.type === "adaptive";
+}

@@ -1,0 +1,87 @@
+/**
+ * OpenAI chat completion → Anthropic message (pure, non-streaming).
+ * @module
+ */
+import type { MessageResponse, ResponseContentBlock } from "../anthropic/schema.ts";
+import { ProxyError } from "../errors.ts";
+import type { ChatCompletion } from "../openai/schema.ts";
+import { messageParts } from "./message_parts.ts";
+import { proxySignature } from "./signature.ts";
+import { toStopReason } from "./stop_reason.ts";
+import { finalizeArguments } from "./tool_arguments.ts";
+import { clientToolId } from "./tool_names.ts";
+import { toAnthropicUsage } from "./usage.ts";
+
+/** What the response translation needs from the request side. */
+export interface ResponseOptions {
+  /** The message id to report (`msg_…`). */
+  id: string;
+  /** The model name the client asked for; Claude clients expect it echoed. */
+  model: string;
+  /** Emit thinking blocks (only when the client asked for thinking). */
+  thinking: boolean;
+  /** upstream tool name → client tool name. */
+  toolNames: Map<string, string>;
+  /** Estimated input tokens, used when the backend reports no usage. */
+  inputTokens: number;
+}
+
+/** Translates a validated completion. Throws ProxyError when a tool call cannot be repaired. */
+export function openAIResponseToAnthropic(
+  completion: ChatCompletion,
+  options: ResponseOptions,
+): MessageResponse {
+  const choice = completion.choices.find((item) => (item.index ?? 0) === 0) ??
+    completion.choices[0];
+  const content: ResponseContentBlock[] = [];
+  let outputChars = 0;
+  if (choice) {
+    for (const part of messageParts(choice.message)) {
+      outputChars += part.text.length;
+      if (part.kind === "thinking") {
+        if (options.thinking) {
+          content.push({ type: "thinking", thinking: part.text, signature: proxySignature() });
+        }
+      } else content.push({ type: "text", text: part.text });
+    }
+    const calls = choice.message.tool_calls ?? [];
+    const legacy = choice.message.function_call;
+    if (legacy?.name) calls.push({ function: legacy });
+    for (const call of calls) {
+      const name = call.function?.name;
+      if (!name) continue;
+      const args = finalizeArguments(call.function?.arguments);
+      const clientName = options.toolNames.get(name) ?? name;
+      if (!args.ok) {
+        throw new ProxyError(
+          502,
+          "api_error",
+          `The model called tool "${clientName}" with ${args.reason}`,
+        );
+      }
+      outputChars += args.json.length;
+      content.push({
+        type: "tool_use",
+        id: clientToolId(call.id),
+        name: clientName,
+        input: JSON.parse(args.json),
+      });
+    }
+  }
+  const stop = toStopReason(choice?.finish_reason, {
+    emittedTool: content.some((block) => block.type === "tool_use"),
+    matchedStop: choice?.stop_reason,
+  });
+  return {
+    id: options.id,
+    type: "message",
+    role: "assistant",
+    model: options.model,
+    content,
+    ...stop,
+    usage: toAnthropicUsage(completion.usage, {
+      inputTokens: options.inputTokens,
+      outputTokens: Math.ceil(outputChars / 4),
+    }),
+  };
+}

@@ -1,0 +1,332 @@
+/**
+ * OpenAI chat-completion chunks → Anthropic stream events, as a TransformStream state machine.
+ *
+ * Guarantees the grammar the Anthropic SDK's accumulator relies on: `message_start`, blocks with
+ * indices 0,1,2… in order and never two open at once, `message_delta` with the real usage (which
+ * may arrive after the finish chunk, or never), `message_stop`. Text and thinking are forwarded
+ * as they arrive. Tool calls are collected until the model moves on or finishes, then emitted
+ * whole: backends split, interleave, repeat indices or omit ids, and arguments must be checked
+ * (and repaired) before Claude Code runs anything.
+ * @module
+ */
+import type { ContentBlockStart, ContentDelta, StreamEvent, Usage } from "../anthropic/schema.ts";
+import { fromStreamError, ProxyError, readErrorDetail } from "../errors.ts";
+import { ChatCompletionChunk, type OpenAIUsage, type ToolCall } from "../openai/schema.ts";
+import type { DecodedEvent } from "../sse_decoder.ts";
+import { type MessagePart, messageParts } from "./message_parts.ts";
+import { proxySignature } from "./signature.ts";
+import { toStopReason } from "./stop_reason.ts";
+import { finalizeArguments } from "./tool_arguments.ts";
+import { clientToolId } from "./tool_names.ts";
+import { toAnthropicUsage } from "./usage.ts";
+
+/** What the stream translation needs from the request side. */
+export interface StreamOptions {
+  id: string;
+  /** The model name the client asked for. */
+  model: string;
+  /** Emit thinking blocks (only when the client asked for thinking). */
+  thinking: boolean;
+  /** upstream tool name → client tool name. */
+  toolNames: Map<string, string>;
+  /** Estimated input tokens: reported in message_start and used when usage never arrives. */
+  inputTokens: number;
+  /** Names the backend in error messages. */
+  backend: string;
+  /** Receives notes worth a log line (dropped nameless tool calls…). */
+  onWarning?: (message: string) => void;
+}
+
+interface PendingTool {
+  id: string | undefined;
+  index: number | undefined;
+  name: string | undefined;
+  /** String fragments, or the whole arguments when a backend sent an object. */
+  args: string[] | object;
+}
+
+type Controller = TransformStreamDefaultController<StreamEvent>;
+
+function argumentsComplete(tool: PendingTool): boolean {
+  if (!Array.isArray(tool.args)) return true;
+  try {
+    JSON.parse(tool.args.join(""));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The state machine; one instance per response. */
+class StreamTranslator {
+  readonly #options: StreamOptions;
+  #nextIndex = 0;
+  #open: { kind: "text" | "thinking"; index: number } | undefined;
+  #tools: PendingTool[] = [];
+  #toolsEmitted = 0;
+  #emittedTool = false;
+  #finishReason: string | undefined;
+  #matchedStop: string | number | undefined;
+  #usage: OpenAIUsage | undefined;
+  #outputChars = 0;
+  #ended = false;
+
+  constructor(options: StreamOptions) {
+    this.#options = options;
+  }
+
+  start(controller: Controller): void {
+    controller.enqueue({
+      type: "message_start",
+      message: {
+        id: this.#options.id,
+        type: "message",
+        role: "assistant",
+        model: this.#options.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: this.#options.inputTokens,
+          output_tokens: 1,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+        },
+      },
+    });
+  }
+
+  transform(event: DecodedEvent, controller: Controller): void {
+    if (this.#ended) return;
+    try {
+      this.#event(event, controller);
+    } catch (error) {
+      this.#fail(controller, error);
+    }
+  }
+
+  #event(event: DecodedEvent, controller: Controller): void {
+    if (event.kind === "done") return this.#finish(controller);
+    if (event.kind === "invalid") {
+      return this.#fail(
+        controller,
+        new ProxyError(
+          502,
+          "api_error",
+          `Upstream ${this.#options.backend} sent a malformed stream chunk: ${event.text}`,
+        ),
+      );
+    }
+    const value = event.value as Record<string, unknown> | null;
+    if (value && typeof value === "object" && value.error != null) {
+      const detail = readErrorDetail(value, "");
+      return this.#fail(controller, fromStreamError(detail, this.#options.backend));
+    }
+    const parsed = ChatCompletionChunk.safeParse(value);
+    if (!parsed.success) {
+      return this.#fail(
+        controller,
+        new ProxyError(
+          502,
+          "api_error",
+          `Upstream ${this.#options.backend} sent a chunk that is not a chat completion chunk: ${
+            JSON.stringify(value).slice(0, 200)
+          }`,
+        ),
+      );
+    }
+    this.#chunk(parsed.data, controller);
+  }
+
+  flush(controller: Controller): void {
+    if (this.#ended) return;
+    if (this.#finishReason !== undefined) return this.#finish(controller);
+    this.#fail(
+      controller,
+      new ProxyError(
+        502,
+        "api_error",
+        `Upstream ${this.#options.backend} ended the stream before finishing the answer`,
+      ),
+    );
+  }
+
+  #chunk(chunk: ChatCompletionChunk, controller: Controller): void {
+    const usage = chunk.usage ?? chunk.x_groq?.usage;
+    if (usage) this.#usage = usage;
+    const choices = chunk.choices ?? [];
+    // Azure's first chunk and OpenAI's usage chunk have no choices.
+    const choice = choices.find((item) => (item.index ?? 0) === 0);
+    if (!choice) return;
+    if (choice.finish_reason === "error") {
+      const detail = readErrorDetail(chunk, 'the backend reported finish_reason "error"');
+      return this.#fail(controller, fromStreamError(detail, this.#options.backend));
+    }
+    const delta = choice.delta;
+    if (delta) {
+      for (const part of messageParts(delta)) this.#part(part, controller);
+      for (const fragment of delta.tool_calls ?? []) this.#toolFragment(fragment);
+      if (delta.function_call) this.#toolFragment({ index: 0, function: delta.function_call });
+    }
+    if (choice.finish_reason) this.#finishReason = choice.finish_reason;
+    if (choice.stop_reason != null) this.#matchedStop = choice.stop_reason;
+  }
+
+  #part(part: MessagePart, controller: Controller): void {
+    this.#outputChars += part.text.length;
+    if (part.kind === "thinking" && !this.#options.thinking) return;
+    // The model moved on from its tool calls: they are complete.
+    this.#emitTools(controller);
+    if (this.#open?.kind !== part.kind) {
+      this.#closeOpen(controller);
+      const block: ContentBlockStart = part.kind === "text"
+        ? { type: "text", text: "" }
+        : { type: "thinking", thinking: "", signature: "" };
+      this.#open = { kind: part.kind, index: this.#startBlock(block, controller) };
+    }
+    const delta: ContentDelta = part.kind === "text"
+      ? { type: "text_delta", text: part.text }
+      : { type: "thinking_delta", thinking: part.text };
+    controller.enqueue({ type: "content_block_delta", index: this.#open.index, delta });
+  }
+
+  /**
+   * Finds the call a fragment belongs to: by id; without an id, by index; without either, the
+   * latest call. A fragment naming a function starts a new call when its match has a different
+   * name, or (without an id) already holds complete arguments: Ollama sends every call with
+   * index 0, Gemini whole calls with neither index nor id.
+   */
+  #toolFragment(fragment: ToolCall): void {
+    const id = fragment.id || undefined;
+    const index = fragment.index ?? undefined;
+    const name = fragment.function?.name || undefined;
+    const args = fragment.function?.arguments;
+    const open = this.#tools.slice(this.#toolsEmitted);
+    let tool = id !== undefined
+      ? open.findLast((candidate) => candidate.id === id)
+      : index !== undefined
+      ? open.findLast((candidate) => candidate.index === index)
+      : open.at(-1);
+    if (tool && name !== undefined && tool.name !== undefined) {
+      if (tool.name !== name || (id === undefined && argumentsComplete(tool))) tool = undefined;
+    }
+    if (!tool) {
+      const hasArgs = args != null && args !== "";
+      if (name === undefined && !hasArgs) return; // metadata only (Gemini thought signatures)
+      if (name === undefined && this.#toolsEmitted > 0) {
+        throw new ProxyError(
+          502,
+          "api_error",
+          `Upstream ${this.#options.backend} sent tool-call arguments after the call had ended`,
+        );
+      }
+      tool = { id, index, name: undefined, args: [] };
+      this.#tools.push(tool);
+    }
+    if (name !== undefined) tool.name ??= name;
+    tool.id ??= id;
+    if (typeof args === "string") {
+      if (Array.isArray(tool.args)) tool.args.push(args);
+    } else if (args != null && typeof args === "object") tool.args = args;
+  }
+
+  /** Emits every collected tool call as one complete tool_use block. */
+  #emitTools(controller: Controller): void {
+    if (this.#toolsEmitted === this.#tools.length) return;
+    this.#closeOpen(controller);
+    for (const tool of this.#tools.slice(this.#toolsEmitted)) {
+      this.#toolsEmitted++;
+      if (!tool.name) {
+        this.#options.onWarning?.(`dropped a tool call without a function name (id ${tool.id})`);
+        continue;
+      }
+      const name = this.#options.toolNames.get(tool.name) ?? tool.name;
+      const args = finalizeArguments(Array.isArray(tool.args) ? tool.args.join("") : tool.args);
+      if (!args.ok) {
+        throw new ProxyError(
+          502,
+          "api_error",
+          `The model called tool "${name}" with ${args.reason}`,
+        );
+      }
+      this.#outputChars += args.json.length;
+      const index = this.#startBlock(
+        { type: "tool_use", id: clientToolId(tool.id), name, input: {} },
+        controller,
+      );
+      controller.enqueue({
+        type: "content_block_delta",
+        index,
+        delta: { type: "input_json_delta", partial_json: args.json },
+      });
+      controller.enqueue({ type: "content_block_stop", index });
+      this.#emittedTool = true;
+    }
+  }
+
+  #startBlock(block: ContentBlockStart, controller: Controller): number {
+    const index = this.#nextIndex++;
+    controller.enqueue({ type: "content_block_start", index, content_block: block });
+    return index;
+  }
+
+  #closeOpen(controller: Controller): void {
+    if (!this.#open) return;
+    const { index, kind } = this.#open;
+    if (kind === "thinking") {
+      controller.enqueue({
+        type: "content_block_delta",
+        index,
+        delta: { type: "signature_delta", signature: proxySignature() },
+      });
+    }
+    controller.enqueue({ type: "content_block_stop", index });
+    this.#open = undefined;
+  }
+
+  #finish(controller: Controller): void {
+    try {
+      this.#emitTools(controller);
+    } catch (error) {
+      return this.#fail(controller, error);
+    }
+    this.#closeOpen(controller);
+    const stop = toStopReason(this.#finishReason, {
+      emittedTool: this.#emittedTool,
+      matchedStop: this.#matchedStop,
+    });
+    const usage: Usage = toAnthropicUsage(this.#usage, {
+      inputTokens: this.#options.inputTokens,
+      outputTokens: Math.ceil(this.#outputChars / 4),
+    });
+    controller.enqueue({ type: "message_delta", delta: stop, usage });
+    controller.enqueue({ type: "message_stop" });
+    this.#ended = true;
+    controller.terminate();
+  }
+
+  /** Ends the stream with Anthropic's error event; nothing follows it. */
+  #fail(controller: Controller, error: unknown): void {
+    const problem = error instanceof ProxyError
+      ? error
+      : new ProxyError(500, "api_error", `Stream translation failed: ${String(error)}`);
+    controller.enqueue({
+      type: "error",
+      error: { type: problem.kind, message: problem.message },
+    });
+    this.#ended = true;
+    controller.terminate();
+  }
+}
+
+/** TransformStream of decoded upstream SSE events → Anthropic stream events. */
+export class OpenAIToAnthropicStream extends TransformStream<DecodedEvent, StreamEvent> {
+  constructor(options: StreamOptions) {
+    const translator = new StreamTranslator(options);
+    super({
+      start: (controller) => translator.start(controller),
+      transform: (event, controller) => translator.transform(event, controller),
+      flush: (controller) => translator.flush(controller),
+    });
+  }
+}

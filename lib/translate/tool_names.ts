@@ -1,0 +1,68 @@
+/**
+ * Tool names and ids that must survive a round trip without server-side state.
+ * OpenAI-compatible backends require tool names matching `^[a-zA-Z0-9_-]{1,64}$`; Claude Code's
+ * MCP tools (`mcp__server__tool`) often exceed that. Claude clients require tool ids matching
+ * `^[a-zA-Z0-9_-]+$`; Kimi emits ids such as `functions.Bash:0`.
+ * @module
+ */
+
+const VALID_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const VALID_ID = /^[a-zA-Z0-9_-]+$/;
+const ENCODED_ID_PREFIX = "toolu_cp_";
+
+/** FNV-1a, 32 bit: a cheap, synchronous, deterministic fingerprint for names. */
+export function fingerprint(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+/** The name sent upstream: unchanged when valid, else sanitized, cut and fingerprinted. */
+export function upstreamToolName(name: string): string {
+  if (VALID_NAME.test(name)) return name;
+  return `${name.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 55)}_${fingerprint(name)}`;
+}
+
+/** Builds upstream name → original name for the tools of one request (the response maps back). */
+export function toolNameTable(names: Iterable<string>): Map<string, string> {
+  const table = new Map<string, string>();
+  for (const name of names) {
+    const upstream = upstreamToolName(name);
+    if (upstream !== name) table.set(upstream, name);
+  }
+  return table;
+}
+
+/** A tool id Claude clients accept: upstream ids kept when valid, else encoded reversibly. */
+export function clientToolId(upstreamId: string | null | undefined): string {
+  if (!upstreamId) return `toolu_${randomId(24)}`;
+  if (VALID_ID.test(upstreamId)) return upstreamId;
+  let hex = "";
+  for (const byte of new TextEncoder().encode(upstreamId)) {
+    hex += byte.toString(16).padStart(2, "0");
+  }
+  return ENCODED_ID_PREFIX + hex;
+}
+
+/** Reverses clientToolId's encoding so the backend gets back the exact id it issued. */
+export function upstreamToolId(clientId: string): string {
+  if (!clientId.startsWith(ENCODED_ID_PREFIX)) return clientId;
+  const hex = clientId.slice(ENCODED_ID_PREFIX.length);
+  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/.test(hex)) return clientId;
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return new TextDecoder().decode(bytes);
+}
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** Random base62 text, for message and tool ids. */
+export function randomId(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let out = "";
+  for (const byte of bytes) out += ALPHABET[byte % 62];
+  return out;
+}
