@@ -38,7 +38,7 @@ export class RequestLog {
     this.#written = true;
     const parts = [this.#method, this.#path];
     if (this.model) parts.push(`${this.model} → ${this.upstreamModel ?? this.model}`);
-    if (this.#path.startsWith("/v1/messages") && !this.#path.includes("count_tokens")) {
+    if (this.model && this.#path === "/v1/messages") {
       parts.push(this.stream ? "stream" : "no-stream");
     }
     parts.push(String(this.status), `${(performance.now() - this.#start).toFixed(1)}ms`);

@@ -17,12 +17,17 @@ import {
   thinkingRequested,
 } from "../translate/anthropic_request_to_openai.ts";
 import { openAIResponseToAnthropic } from "../translate/openai_response_to_anthropic.ts";
+import { messageToEvents } from "../translate/message_to_events.ts";
 import { OpenAIToAnthropicStream } from "../translate/openai_stream_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
 import { postUpstream } from "../upstream.ts";
 import { type Context, jsonResponse, upstreamKey } from "./context.ts";
 
 const PING = encodeEvent({ type: "ping" });
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+};
 
 /** Handles one Messages request. */
 export async function messagesRoute(request: Request, context: Context): Promise<Response> {
@@ -81,7 +86,9 @@ export async function messagesRoute(request: Request, context: Context): Promise
     inputTokens,
   };
 
-  if (!body.stream) {
+  // Some gateways answer a streaming request with one JSON body: translate it whole.
+  const isJson = /json/i.test(upstream.headers.get("content-type") ?? "");
+  if (!body.stream || isJson) {
     const completion = ChatCompletion.safeParse(await upstream.json().catch(() => undefined));
     if (!completion.success) {
       throw new ProxyError(
@@ -93,7 +100,9 @@ export async function messagesRoute(request: Request, context: Context): Promise
     const message = openAIResponseToAnthropic(completion.data, shared);
     log.inputTokens = message.usage.input_tokens + message.usage.cache_read_input_tokens;
     log.outputTokens = message.usage.output_tokens;
-    return jsonResponse(message);
+    if (!body.stream) return jsonResponse(message);
+    const bytes = messageToEvents(message).map(encodeEvent);
+    return new Response(ReadableStream.from(bytes), { headers: SSE_HEADERS });
   }
 
   if (!upstream.body) {
@@ -130,11 +139,5 @@ export async function messagesRoute(request: Request, context: Context): Promise
     },
     abort: () => abort.abort(),
   }, context.timing);
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-    },
-  });
+  return new Response(stream, { status: 200, headers: SSE_HEADERS });
 }
