@@ -159,7 +159,10 @@ export function toolCallChunks(id: string, name: string, args: Record<string, un
     },
     ...[json.slice(0, half), json.slice(half)].map((piece) => ({
       ...base,
-      choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] } }],
+      choices: [{
+        index: 0,
+        delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] },
+      }],
     })),
     { ...base, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] },
     {

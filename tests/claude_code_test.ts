@@ -42,7 +42,12 @@ Deno.test({
     const work = await Deno.makeTempDir({ prefix: "claude-proxy-e2e-" });
     const home = await Deno.makeTempDir({ prefix: "claude-proxy-home-" });
     const target = `${work}/proof.txt`;
-    const base = { id: "chatcmpl-cc", object: "chat.completion.chunk", created: 1, model: "gpt-test" };
+    const base = {
+      id: "chatcmpl-cc",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "gpt-test",
+    };
     const upstream = startMockUpstream((request) => {
       if (!hasTool(request, "Bash")) return sse(textChunks("ok")); // side calls (titles…)
       if (toolMessages(request).length === 0) {
@@ -74,7 +79,11 @@ Deno.test({
             }],
           },
           { ...base, choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] },
-          { ...base, choices: [], usage: { prompt_tokens: 900, completion_tokens: 30, total_tokens: 930 } },
+          {
+            ...base,
+            choices: [],
+            usage: { prompt_tokens: 900, completion_tokens: 30, total_tokens: 930 },
+          },
         ]);
       }
       return sse(textChunks("The file was written through the proxy."));
@@ -82,7 +91,14 @@ Deno.test({
     const proxy = await startProxy(["--base-url", upstream.url, "--model", "gpt-test"]);
     try {
       const command = new Deno.Command(CLAUDE, {
-        args: ["-p", "Write the proof file, please.", "--output-format", "json", "--allowedTools", "Bash"],
+        args: [
+          "-p",
+          "Write the proof file, please.",
+          "--output-format",
+          "json",
+          "--allowedTools",
+          "Bash",
+        ],
         cwd: work,
         clearEnv: true,
         env: {
@@ -101,7 +117,8 @@ Deno.test({
       const result = await command.output();
       const stdout = new TextDecoder().decode(result.stdout);
       const stderr = new TextDecoder().decode(result.stderr);
-      const context = `exit ${result.code}\nstdout: ${stdout}\nstderr: ${stderr}\nproxy: ${proxy.stderr()}`;
+      const context =
+        `exit ${result.code}\nstdout: ${stdout}\nstderr: ${stderr}\nproxy: ${proxy.stderr()}`;
       assert.equal(result.code, 0, context);
       const output = JSON.parse(stdout);
       assert.equal(output.is_error, false, context);
@@ -116,10 +133,15 @@ Deno.test({
       assert.equal(toolMessages(followUp).at(-1)?.tool_call_id, "call_bash_1");
       // Claude Code's Anthropic-only fields never reached the OpenAI backend.
       for (const request of upstream.seen) {
-        for (const field of ["context_management", "thinking", "output_config", "metadata", "system"]) {
+        for (
+          const field of ["context_management", "thinking", "output_config", "metadata", "system"]
+        ) {
           assert.equal(field in request.body, false, `${field} was forwarded`);
         }
-        assert.doesNotMatch(JSON.stringify(request.body), /cache_control|x-anthropic-billing-header/);
+        assert.doesNotMatch(
+          JSON.stringify(request.body),
+          /cache_control|x-anthropic-billing-header/,
+        );
       }
     } finally {
       await proxy.close();

@@ -79,7 +79,14 @@ Deno.test("cli bad flags and values exit 2 with one clear line", async () => {
 
 Deno.test("cli start line shows backend and mapping, never the key", async () => {
   const proxy = await startProxy(
-    ["--base-url", "api.groq.com/openai/v1", "--model", "llama-3.3-70b", "--haiku-model", "llama-3.1-8b"],
+    [
+      "--base-url",
+      "api.groq.com/openai/v1",
+      "--model",
+      "llama-3.3-70b",
+      "--haiku-model",
+      "llama-3.1-8b",
+    ],
     { API_KEY: "sk-very-secret-value-123" },
   );
   try {
@@ -103,7 +110,9 @@ Deno.test("cli precedence: flag over environment over .env file over default", a
       "OPEN_MODEL=from-dotenv\nOPEN_AI_URL=http://127.0.0.1:9/v1\nLOG_LEVEL=warn\n",
     );
     const { command, args } = proxyCommand(["--port", "0", "--env-file", `${dir}/.env`]);
-    const fullArgs = args.map((arg) => (arg === "main.ts" ? new URL("main.ts", ROOT).pathname : arg));
+    const fullArgs = args.map((
+      arg,
+    ) => (arg === "main.ts" ? new URL("main.ts", ROOT).pathname : arg));
     const start = async (extra: string[], env: Record<string, string>) => {
       const child = new Deno.Command(command, {
         args: [...fullArgs, ...extra],
@@ -126,7 +135,10 @@ Deno.test("cli precedence: flag over environment over .env file over default", a
     };
     assert.match(await start([], {}), /backend http:\/\/127\.0\.0\.1:9\/v1, model from-dotenv/);
     assert.match(await start([], { OPEN_MODEL: "from-env" }), /model from-env/);
-    assert.match(await start(["--model", "from-flag"], { OPEN_MODEL: "from-env" }), /model from-flag/);
+    assert.match(
+      await start(["--model", "from-flag"], { OPEN_MODEL: "from-env" }),
+      /model from-flag/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -41,7 +41,11 @@ Deno.test("SDK messages.create without streaming", async () => {
       Response.json({
         id: "chatcmpl-9",
         object: "chat.completion",
-        choices: [{ index: 0, message: { role: "assistant", content: "Hello!" }, finish_reason: "stop" }],
+        choices: [{
+          index: 0,
+          message: { role: "assistant", content: "Hello!" },
+          finish_reason: "stop",
+        }],
         usage: { prompt_tokens: 11, completion_tokens: 2, total_tokens: 13 },
       }),
     async (client, upstream) => {
@@ -96,7 +100,11 @@ Deno.test("SDK tool round trip: tool_use, then tool_result reaches the backend",
     const tools: Anthropic.Tool[] = [{
       name: "get_weather",
       description: "Weather for a city",
-      input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+      input_schema: {
+        type: "object",
+        properties: { city: { type: "string" } },
+        required: ["city"],
+      },
     }];
     const first = await client.messages.stream({
       model: "claude-sonnet-4-5",
@@ -141,9 +149,16 @@ Deno.test("SDK tool round trip: tool_use, then tool_result reaches the backend",
 Deno.test("SDK receives thinking then text when thinking is requested", async () => {
   const base = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
   const chunks = [
-    { ...base, choices: [{ index: 0, delta: { role: "assistant", reasoning_content: "Let me think." } }] },
+    {
+      ...base,
+      choices: [{ index: 0, delta: { role: "assistant", reasoning_content: "Let me think." } }],
+    },
     { ...base, choices: [{ index: 0, delta: { content: "42" } }] },
-    { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } },
+    {
+      ...base,
+      choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+      usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
+    },
   ];
   await withProxy(() => sse(chunks), async (client) => {
     const message = await client.messages.stream({
@@ -164,7 +179,13 @@ Deno.test("SDK receives thinking then text when thinking is requested", async ()
 Deno.test("SDK maps upstream errors to typed errors with real statuses", async () => {
   const cases: Array<[Response, new (...args: never[]) => Error, number]> = [
     [
-      Response.json({ error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } }, { status: 401 }),
+      Response.json({
+        error: {
+          message: "Incorrect API key provided",
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        },
+      }, { status: 401 }),
       Anthropic.AuthenticationError,
       401,
     ],
@@ -177,7 +198,9 @@ Deno.test("SDK maps upstream errors to typed errors with real statuses", async (
       429,
     ],
     [
-      Response.json({ error: { message: "The model `nope` does not exist", code: "model_not_found" } }, { status: 404 }),
+      Response.json({
+        error: { message: "The model `nope` does not exist", code: "model_not_found" },
+      }, { status: 404 }),
       Anthropic.NotFoundError,
       404,
     ],
@@ -194,7 +217,10 @@ Deno.test("SDK maps upstream errors to typed errors with real statuses", async (
       assert.equal((error as InstanceType<typeof Anthropic.APIError>).status, status);
       assert.match(String((error as Error).message), /127\.0\.0\.1/);
       if (status === 429) {
-        assert.equal((error as InstanceType<typeof Anthropic.APIError>).headers?.get("retry-after"), "7");
+        assert.equal(
+          (error as InstanceType<typeof Anthropic.APIError>).headers?.get("retry-after"),
+          "7",
+        );
       }
     });
   }
@@ -202,7 +228,8 @@ Deno.test("SDK maps upstream errors to typed errors with real statuses", async (
 
 Deno.test("SDK stream surfaces a mid-stream upstream error as an APIError", async () => {
   const base = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
-  const body = `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: "Hal" } }] })}\n\n` +
+  const body =
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: "Hal" } }] })}\n\n` +
     `data: ${JSON.stringify({ error: { message: "Provider overloaded", code: 503 } })}\n\n`;
   await withProxy(
     () => new Response(body, { headers: { "content-type": "text/event-stream" } }),
@@ -224,7 +251,12 @@ Deno.test("SDK reports an unreachable upstream as a 502 naming the backend", asy
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  const proxy = await startProxy(["--base-url", `http://127.0.0.1:${port}/v1`, "--api-key", "sk-secret-configured"]);
+  const proxy = await startProxy([
+    "--base-url",
+    `http://127.0.0.1:${port}/v1`,
+    "--api-key",
+    "sk-secret-configured",
+  ]);
   try {
     const client = new Anthropic({ baseURL: proxy.url, apiKey: "x", maxRetries: 0 });
     const error = await client.messages.create({
