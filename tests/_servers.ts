@@ -50,6 +50,8 @@ export function startMockUpstream(
   };
 }
 
+const ROOT = new URL("../", import.meta.url);
+
 /** A running proxy process. */
 export interface ProxyProcess {
   url: string;
@@ -58,12 +60,12 @@ export interface ProxyProcess {
   close(): Promise<void>;
 }
 
-const ROOT = new URL("../", import.meta.url);
-
 /** The command that runs the proxy: the binary from CLAUDE_PROXY_BIN, else deno run main.ts. */
 export function proxyCommand(args: string[]): { command: string; args: string[] } {
   const binary = Deno.env.get("CLAUDE_PROXY_BIN");
-  if (binary) return { command: binary, args };
+  if (binary) {
+    return { command: binary.startsWith("/") ? binary : new URL(binary, ROOT).pathname, args };
+  }
   return {
     command: Deno.execPath(),
     args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts", ...args],
