@@ -123,7 +123,11 @@ function serve(
     hostname: config.host,
     port: config.port,
     onListen: ({ port }) => announce(port),
-    onError: () => new Response("internal error", { status: 500 }),
+    onError: () =>
+      Response.json({
+        type: "error",
+        error: { type: "api_error", message: "Internal proxy error; see the proxy's log" },
+      }, { status: 500 }),
   }, handler);
   return () => void server.shutdown();
 }

@@ -100,6 +100,7 @@ export async function messagesRoute(request: Request, context: Context): Promise
     const message = openAIResponseToAnthropic(completion.data, shared);
     log.inputTokens = message.usage.input_tokens + message.usage.cache_read_input_tokens;
     log.outputTokens = message.usage.output_tokens;
+    if (logger.enabled("debug")) logger.log("debug", `response: ${JSON.stringify(message)}`);
     if (!body.stream) return jsonResponse(message);
     const bytes = messageToEvents(message).map(encodeEvent);
     return new Response(ReadableStream.from(bytes), { headers: SSE_HEADERS });
