@@ -57,7 +57,13 @@ export function resolveRoute(config: Config, requestedModel: string): Route {
   };
 }
 
-/** The chat-completions endpoint of a base URL (a full endpoint URL is kept as it is). */
+/**
+ * The chat-completions endpoint of a base URL (a full endpoint URL is kept as it is). A query
+ * (Azure's `?api-version=`) stays at the end.
+ */
 export function chatCompletionsUrl(baseUrl: string): string {
-  return /\/chat\/completions$/.test(baseUrl) ? baseUrl : `${baseUrl}/chat/completions`;
+  const url = new URL(baseUrl);
+  const path = url.pathname.replace(/\/+$/, "");
+  if (!/\/chat\/completions$/.test(path)) url.pathname = `${path}/chat/completions`;
+  return url.href;
 }

@@ -102,7 +102,15 @@ export function anthropicRequestToOpenAI(
     // OpenAI rejects `tools: []` and a tool_choice without tools.
     if (tools.length) {
       value.tools = tools;
-      if (request.tool_choice) Object.assign(value, toOpenAIToolChoice(request.tool_choice));
+      const choice = request.tool_choice;
+      if (
+        choice?.type === "tool" && choice.name &&
+        !tools.some((tool) => tool.function.name === upstreamToolName(choice.name!))
+      ) {
+        // A named server tool was dropped; naming a function that is not sent is a 400 upstream.
+        warnings.push(`tool_choice names "${choice.name}", which was dropped; sent "auto"`);
+        value.tool_choice = "auto";
+      } else if (choice) Object.assign(value, toOpenAIToolChoice(choice));
     }
   }
   return { value, warnings, toolNames };
@@ -153,8 +161,20 @@ function convertMessages(
       if (pending.size) deferred.push({ role: "system", content: text });
       else out.push({ role: "system", content: text });
     } else if (message.role === "assistant") {
-      closePending();
       const assistant = assistantMessage(blocks, warnings);
+      const previous = out.at(-1);
+      if (assistant && previous?.role === "assistant" && !deferred.length) {
+        // Anthropic merges consecutive assistant messages into one turn; closing the first
+        // turn's calls here would turn their results (in the next user turn) into plain text.
+        const texts = [previous.content, assistant.content].filter(Boolean);
+        previous.content = texts.length ? texts.join("\n\n") : null;
+        if (assistant.tool_calls) {
+          previous.tool_calls = [...previous.tool_calls ?? [], ...assistant.tool_calls];
+          for (const call of assistant.tool_calls) pending.add(call.id);
+        }
+        continue;
+      }
+      closePending();
       if (assistant) {
         out.push(assistant);
         pending = new Set(assistant.tool_calls?.map((call) => call.id));
@@ -377,14 +397,14 @@ const EFFORTS: Record<string, string> = {
 /** `thinking` and `output_config.effort` → one reasoning_effort (never a contradictory pair). */
 function reasoningEffort(request: MessagesRequest): string | undefined {
   const thinking = request.thinking;
-  if (!thinking || thinking.type === "disabled") return undefined;
+  if (!thinking || !thinkingRequested(request)) return undefined;
   const effort = request.output_config?.effort;
   if (effort && EFFORTS[effort]) return EFFORTS[effort];
   if (thinking.type === "enabled" && thinking.budget_tokens) {
     const budget = thinking.budget_tokens;
     return budget < 4096 ? "low" : budget < 16384 ? "medium" : "high";
   }
-  return thinking.type === "enabled" || thinking.type === "adaptive" ? "medium" : undefined;
+  return "medium";
 }
 
 /** Whether the client asked for thinking (only then do responses carry thinking blocks). */

@@ -90,8 +90,9 @@ function repair(text: string): string | undefined {
     out += char;
   }
   if (inString || stack.length === 0 && out === text) return undefined;
-  // The text must end with a complete value, and a string at the end of an object must be a value.
-  if (!/("|\d|true|false|null|[}\]])\s*$/.test(out)) return undefined;
+  // The text must end with a complete value (a number may have been cut: 120000 → 12), and a
+  // string at the end of an object must be a value.
+  if (!/("|true|false|null|[}\]])\s*$/.test(out)) return undefined;
   if (stack.at(-1) === "}" && /[{,]\s*"(?:[^"\\]|\\.)*"\s*$/.test(out)) return undefined;
   return out + stack.reverse().join("");
 }

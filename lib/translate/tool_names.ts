@@ -39,7 +39,8 @@ export function toolNameTable(names: Iterable<string>): Map<string, string> {
 /** A tool id Claude clients accept: upstream ids kept when valid, else encoded reversibly. */
 export function clientToolId(upstreamId: string | null | undefined): string {
   if (!upstreamId) return `toolu_${randomId(24)}`;
-  if (VALID_ID.test(upstreamId)) return upstreamId;
+  // An id that already looks encoded is encoded too, or upstreamToolId would "decode" it.
+  if (VALID_ID.test(upstreamId) && !upstreamId.startsWith(ENCODED_ID_PREFIX)) return upstreamId;
   let hex = "";
   for (const byte of new TextEncoder().encode(upstreamId)) {
     hex += byte.toString(16).padStart(2, "0");
@@ -51,10 +52,12 @@ export function clientToolId(upstreamId: string | null | undefined): string {
 export function upstreamToolId(clientId: string): string {
   if (!clientId.startsWith(ENCODED_ID_PREFIX)) return clientId;
   const hex = clientId.slice(ENCODED_ID_PREFIX.length);
-  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/.test(hex)) return clientId;
+  if (hex.length % 2 !== 0 || !/^[0-9a-f]+$/.test(hex)) return clientId;
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return new TextDecoder().decode(bytes);
+  const decoded = new TextDecoder().decode(bytes);
+  // Only ids clientToolId made are decoded (not invalid UTF-8, not a valid id it would keep).
+  return clientToolId(decoded) === clientId ? decoded : clientId;
 }
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
