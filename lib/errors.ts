@@ -71,8 +71,9 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   overloaded_error: 529,
 };
 
+// llama.cpp says "the request exceeds the available context size" (type exceed_context_size_error).
 const CONTEXT_OVERFLOW =
-  /context[_ ]length|maximum context|context window|too many tokens|prompt is too long|exceeds? (the )?(max|context)/i;
+  /context[_ ]length|maximum context|context window|context[_ ]size|too many tokens|prompt is too long|exceeds? (the )?(max|context)/i;
 
 /** Details pulled from an upstream error body of any common shape. */
 export interface UpstreamErrorDetail {
@@ -118,13 +119,16 @@ export function fromUpstreamStatus(
   detail: UpstreamErrorDetail,
   backend: string,
   headers?: Headers,
+  inStream = false,
 ): ProxyError {
   const passHeaders: Record<string, string> = {};
   for (const name of ["retry-after", "retry-after-ms"]) {
     const value = headers?.get(name);
     if (value) passHeaders[name] = value;
   }
-  const quoted = `Upstream ${backend} answered ${status}: ${detail.message}`;
+  const quoted = inStream
+    ? `Upstream ${backend} reported an error in its stream: ${detail.message}`
+    : `Upstream ${backend} answered ${status}: ${detail.message}`;
   const codeOrType = `${detail.code ?? ""} ${detail.type ?? ""}`;
   if ((status === 400 || status === 413 || status === 422) && isContextOverflow(detail)) {
     return new ProxyError(400, "invalid_request_error", `prompt is too long: ${quoted}`);
@@ -155,24 +159,56 @@ export function fromUpstreamStatus(
 }
 
 function isContextOverflow(detail: UpstreamErrorDetail): boolean {
-  return detail.code === "context_length_exceeded" || CONTEXT_OVERFLOW.test(detail.message);
+  return CONTEXT_OVERFLOW.test(`${detail.message} ${detail.code ?? ""} ${detail.type ?? ""}`);
 }
 
-/** An error object that arrived inside an HTTP 200 stream. */
+// The status an error object implies when its code is not an HTTP status (first match wins).
+const STATUS_BY_NAME: [RegExp, number][] = [
+  [/context_length|context_size|too_long/i, 400],
+  [/insufficient_quota|billing/i, 402],
+  [/rate_limit|too_many_requests|resource_exhausted/i, 429],
+  [/authentication|invalid_api_key|unauthenticated/i, 401],
+  [/permission|forbidden/i, 403],
+  [/not_found/i, 404],
+  [/invalid_request|bad_?request|invalid_argument/i, 400],
+  [/timeout|deadline/i, 504],
+  [/overloaded|unavailable|slow_down/i, 503],
+];
+
+/**
+ * An error object that arrived inside an HTTP 200 stream: a numeric `code` is the status;
+ * otherwise the status follows from the code/type names (`context_length_exceeded` must still
+ * become "prompt is too long"), else 500.
+ */
 export function fromStreamError(detail: UpstreamErrorDetail, backend: string): ProxyError {
   const numeric = Number(detail.code);
-  const status = Number.isInteger(numeric) && numeric >= 400 && numeric < 600 ? numeric : 500;
-  return fromUpstreamStatus(status, detail, backend);
+  const names = `${detail.code ?? ""} ${detail.type ?? ""}`;
+  const status = Number.isInteger(numeric) && numeric >= 400 && numeric < 600
+    ? numeric
+    : STATUS_BY_NAME.find(([pattern]) => pattern.test(names))?.[1] ??
+      (isContextOverflow(detail) ? 400 : 500);
+  return fromUpstreamStatus(status, detail, backend, undefined, true);
 }
 
 /** fetch() itself failed: DNS, refused connection, TLS. */
 export function fromFetchFailure(error: unknown, url: string): ProxyError {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  const reason = withoutUrlSecrets(cause instanceof Error ? cause.message : String(cause));
+  const where = withoutUrlSecrets(url);
   return new ProxyError(
     502,
     "api_error",
-    `Cannot reach upstream ${url}: ${reason}; check --base-url and that the backend is running`,
+    `Cannot reach upstream ${where}: ${reason}; check --base-url and that the backend is running`,
     { cause: error },
   );
+}
+
+/**
+ * Drops user info and query strings from URLs quoted in a text: fetch errors quote the full
+ * request URL, which may carry a key (`?key=…`, `https://user:key@host`).
+ */
+function withoutUrlSecrets(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, "$1")
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*)\?[^\s#)]*/gi, "$1");
 }

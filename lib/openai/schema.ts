@@ -21,8 +21,9 @@ export type OpenAIUsage = z.output<typeof OpenAIUsage>;
 
 const FunctionPart = z.looseObject({
   name: z.string().nullish(),
-  // A string per the spec; some backends send an already-parsed object.
-  arguments: z.unknown(),
+  // A string per the spec; some backends send an already-parsed object. Optional: zod 4 makes an
+  // unknown() key required, and name-only fragments leave arguments out.
+  arguments: z.unknown().optional(),
 });
 
 export const ToolCall = z.looseObject({

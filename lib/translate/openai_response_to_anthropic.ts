@@ -8,6 +8,7 @@ import type { ChatCompletion } from "../openai/schema.ts";
 import { messageParts } from "./message_parts.ts";
 import { proxySignature } from "./signature.ts";
 import { toStopReason } from "./stop_reason.ts";
+import { splitThinkTags } from "./think_tags.ts";
 import { finalizeArguments } from "./tool_arguments.ts";
 import { clientToolId } from "./tool_names.ts";
 import { toAnthropicUsage } from "./usage.ts";
@@ -36,7 +37,7 @@ export function openAIResponseToAnthropic(
   const content: ResponseContentBlock[] = [];
   let outputChars = 0;
   if (choice) {
-    for (const part of messageParts(choice.message)) {
+    for (const part of splitThinkTags(messageParts(choice.message))) {
       outputChars += part.text.length;
       if (part.kind === "thinking") {
         if (options.thinking) {
@@ -44,7 +45,8 @@ export function openAIResponseToAnthropic(
         }
       } else content.push({ type: "text", text: part.text });
     }
-    const calls = choice.message.tool_calls ?? [];
+    // A copy: the legacy call must not be appended to the caller's completion.
+    const calls = [...(choice.message.tool_calls ?? [])];
     const legacy = choice.message.function_call;
     if (legacy?.name) calls.push({ function: legacy });
     for (const call of calls) {

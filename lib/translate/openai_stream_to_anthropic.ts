@@ -4,7 +4,8 @@
  * Guarantees the grammar the Anthropic SDK's accumulator relies on: `message_start`, blocks with
  * indices 0,1,2… in order and never two open at once, `message_delta` with the real usage (which
  * may arrive after the finish chunk, or never), `message_stop`. Text and thinking are forwarded
- * as they arrive. Tool calls are collected until the model moves on or finishes, then emitted
+ * as they arrive; an answer that starts with inline `<think>…</think>` is split into thinking and
+ * text (think_tags.ts). Tool calls are collected until the model moves on or finishes, then emitted
  * whole: backends split, interleave, repeat indices or omit ids, and arguments must be checked
  * (and repaired) before Claude Code runs anything.
  * @module
@@ -16,6 +17,7 @@ import type { DecodedEvent } from "../sse_decoder.ts";
 import { type MessagePart, messageParts } from "./message_parts.ts";
 import { proxySignature } from "./signature.ts";
 import { toStopReason } from "./stop_reason.ts";
+import { ThinkTagSplitter } from "./think_tags.ts";
 import { finalizeArguments } from "./tool_arguments.ts";
 import { clientToolId } from "./tool_names.ts";
 import { toAnthropicUsage } from "./usage.ts";
@@ -70,6 +72,7 @@ class StreamTranslator {
   #usage: OpenAIUsage | undefined;
   #outputChars = 0;
   #ended = false;
+  readonly #thinkTags = new ThinkTagSplitter();
 
   constructor(options: StreamOptions) {
     this.#options = options;
@@ -118,8 +121,9 @@ class StreamTranslator {
       );
     }
     const value = event.value as Record<string, unknown> | null;
-    if (value && typeof value === "object" && value.error != null) {
-      const detail = readErrorDetail(value, "");
+    // An error object, or an `event: error` frame whatever its data (the OpenAI SDK throws on both).
+    if ((value && typeof value === "object" && value.error != null) || event.event === "error") {
+      const detail = readErrorDetail(value, JSON.stringify(value) ?? "");
       return this.#fail(controller, fromStreamError(detail, this.#options.backend));
     }
     const parsed = ChatCompletionChunk.safeParse(value);
@@ -164,8 +168,16 @@ class StreamTranslator {
     }
     const delta = choice.delta;
     if (delta) {
-      for (const part of messageParts(delta)) this.#part(part, controller);
-      for (const fragment of delta.tool_calls ?? []) this.#toolFragment(fragment);
+      for (const part of messageParts(delta)) {
+        if (part.kind === "thinking") this.#part(part, controller);
+        else for (const split of this.#thinkTags.push(part.text)) this.#part(split, controller);
+      }
+      const calls = delta.tool_calls ?? [];
+      if (calls.length > 0 || delta.function_call) {
+        // A tool call ends the start of the answer: release held text so the order is kept.
+        for (const part of this.#thinkTags.flush()) this.#part(part, controller);
+      }
+      for (const fragment of calls) this.#toolFragment(fragment);
       if (delta.function_call) this.#toolFragment({ index: 0, function: delta.function_call });
     }
     if (choice.finish_reason) this.#finishReason = choice.finish_reason;
@@ -191,7 +203,8 @@ class StreamTranslator {
   }
 
   /**
-   * Finds the call a fragment belongs to: by id; without an id, by index; without either, the
+   * Finds the call a fragment belongs to: by id (a new id may still name the call whose
+   * arguments came first, at the same index); without an id, by index; without either, the
    * latest call. A fragment naming a function starts a new call when its match has a different
    * name, or (without an id) already holds complete arguments: Ollama sends every call with
    * index 0, Gemini whole calls with neither index nor id.
@@ -203,7 +216,11 @@ class StreamTranslator {
     const args = fragment.function?.arguments;
     const open = this.#tools.slice(this.#toolsEmitted);
     let tool = id !== undefined
-      ? open.findLast((candidate) => candidate.id === id)
+      ? open.findLast((candidate) => candidate.id === id) ??
+        // The header of a call whose arguments arrived first, without id or name.
+        open.findLast((candidate) =>
+          candidate.index === index && candidate.id === undefined && candidate.name === undefined
+        )
       : index !== undefined
       ? open.findLast((candidate) => candidate.index === index)
       : open.at(-1);
@@ -286,6 +303,7 @@ class StreamTranslator {
 
   #finish(controller: Controller): void {
     try {
+      for (const part of this.#thinkTags.flush()) this.#part(part, controller);
       this.#emitTools(controller);
     } catch (error) {
       return this.#fail(controller, error);
