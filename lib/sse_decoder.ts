@@ -12,37 +12,63 @@ export type DecodedEvent =
   | { kind: "done" }
   | { kind: "invalid"; text: string };
 
-/** Never throws on bad input: malformed JSON becomes an `invalid` event for the translator. */
+/**
+ * A synchronous decoder: feed bytes, get the events they completed. Never throws on bad input:
+ * malformed JSON becomes an `invalid` event for the translator.
+ */
+export class SseDecoder {
+  readonly #text = new TextDecoder();
+  readonly #parser: EventSourceParser;
+  #out: DecodedEvent[] = [];
+
+  constructor() {
+    this.#parser = createParser({
+      onEvent: (message) => {
+        const data = message.data.trim();
+        // Empty data and `data: : keepalive` (a comment inside data) carry nothing.
+        if (data === "" || data.startsWith(":")) return;
+        if (data === "[DONE]") {
+          this.#out.push({ kind: "done" });
+          return;
+        }
+        try {
+          this.#out.push({ kind: "json", event: message.event, value: JSON.parse(data) });
+        } catch {
+          this.#out.push({ kind: "invalid", text: data.slice(0, 200) });
+        }
+      },
+    });
+  }
+
+  /** Decodes one chunk of bytes; returns the events it completed. */
+  feed(chunk: Uint8Array): DecodedEvent[] {
+    this.#parser.feed(this.#text.decode(chunk, { stream: true }));
+    return this.#take();
+  }
+
+  /** Ends the input; a last event without its blank line still counts. */
+  end(): DecodedEvent[] {
+    this.#parser.feed(this.#text.decode() + "\n\n");
+    return this.#take();
+  }
+
+  #take(): DecodedEvent[] {
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+}
+
+/** The decoder as a TransformStream, for composing with pipeThrough. */
 export class SseDecoderStream extends TransformStream<Uint8Array, DecodedEvent> {
   constructor() {
-    const decoder = new TextDecoder();
-    let parser: EventSourceParser;
+    const decoder = new SseDecoder();
     super({
-      start(controller) {
-        parser = createParser({
-          onEvent(message) {
-            const data = message.data.trim();
-            // Empty data and `data: : keepalive` (a comment inside data) carry nothing.
-            if (data === "" || data.startsWith(":")) return;
-            if (data === "[DONE]") {
-              controller.enqueue({ kind: "done" });
-              return;
-            }
-            try {
-              controller.enqueue({ kind: "json", event: message.event, value: JSON.parse(data) });
-            } catch {
-              controller.enqueue({ kind: "invalid", text: data.slice(0, 200) });
-            }
-          },
-        });
+      transform(chunk, controller) {
+        for (const event of decoder.feed(chunk)) controller.enqueue(event);
       },
-      transform(chunk) {
-        parser.feed(decoder.decode(chunk, { stream: true }));
-      },
-      flush() {
-        const rest = decoder.decode();
-        // A last event without its blank line still counts (some servers close right after it).
-        parser.feed(rest + "\n\n");
+      flush(controller) {
+        for (const event of decoder.end()) controller.enqueue(event);
       },
     });
   }

@@ -15,3 +15,10 @@ export function encodeEvent(event: { type: string }): Uint8Array {
 export function encodeData(data: string): Uint8Array {
   return encoder.encode(`data: ${data}\n\n`);
 }
+
+/** Encodes a batch of events as one chunk (one write per upstream read). */
+export function encodeEvents(events: { type: string }[]): Uint8Array<ArrayBuffer> {
+  let text = "";
+  for (const event of events) text += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  return encoder.encode(text) as Uint8Array<ArrayBuffer>;
+}

@@ -1,12 +1,14 @@
 /**
- * Turning an upstream event stream into the client's SSE response body: peek at the first event
- * (an error as the very first event still becomes a real HTTP error), send `ping` while the
- * backend is silent, encode events as they come (no buffering), and on client disconnect cancel
- * the chain and abort the upstream request.
+ * Upstream SSE bytes → the client's SSE body, in one pull-driven stage: each upstream read is
+ * decoded, translated and encoded synchronously and written as one chunk (no per-event promise
+ * hops, no buffering beyond that read). Before the response is committed it peeks, bounded, at
+ * the first upstream event so that an error sent as the very first event still becomes a real
+ * HTTP error. While the backend is silent it sends `ping`; when the client disconnects it cancels
+ * the upstream read and aborts the upstream request.
  * @module
  */
 import { fromStreamError, ProxyError, readErrorDetail } from "./errors.ts";
-import type { DecodedEvent } from "./sse_decoder.ts";
+import { type DecodedEvent, SseDecoder } from "./sse_decoder.ts";
 
 /** Timing knobs; tests shorten them. */
 export interface StreamTiming {
@@ -18,44 +20,155 @@ export interface StreamTiming {
 
 export const DEFAULT_TIMING: StreamTiming = { peekMs: 5_000, pingMs: 10_000 };
 
+/** A synchronous stream translator (see openai_stream_to_anthropic.ts). */
+export interface Translator<T> {
+  start(sink: Sink<T>): void;
+  transform(event: DecodedEvent, sink: Sink<T>): void;
+  flush(sink: Sink<T>): void;
+}
+
+interface Sink<T> {
+  enqueue(event: T): void;
+  terminate(): void;
+}
+
+/** What the body needs besides the translator. */
+export interface BodyOptions<T> {
+  /** Names the backend in error messages. */
+  backend: string;
+  timing: StreamTiming;
+  /** Encodes a batch of events as one chunk of bytes. */
+  encode: (events: T[]) => Uint8Array;
+  /** The event to send when the upstream connection fails mid-stream. */
+  failure: (error: ProxyError) => T;
+  /** The keep-alive bytes; undefined disables pings. */
+  ping?: Uint8Array;
+  /** Sees every event (usage for the log line). */
+  observe?: (event: T) => void;
+  /** Called once when the body ends, is cancelled or fails. */
+  done: (outcome: "complete" | "cancelled") => void;
+  /** Aborts the upstream request. */
+  abort: () => void;
+}
+
+type Read = ReadableStreamReadResult<Uint8Array>;
+
 /**
- * Waits (bounded) for the first decoded event. An error object there throws ProxyError; anything
- * else is replayed in front of the rest of the stream.
+ * Builds the response body. Resolves once the first upstream event arrived (or the peek bound
+ * passed); throws ProxyError when that first event is an error object.
  */
-export async function peekFirstEvent(
-  events: ReadableStream<DecodedEvent>,
-  backend: string,
-  timing: StreamTiming,
-): Promise<ReadableStream<DecodedEvent>> {
-  const reader = events.getReader();
-  let pending: Promise<ReadableStreamReadResult<DecodedEvent>> | undefined = reader.read();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timing.peekMs);
-  });
-  const first = await Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
-  if (first !== "timeout") {
-    pending = undefined;
-    const value = first.value;
-    if (value?.kind === "json" && isErrorObject(value.value)) {
-      reader.cancel().catch(() => {});
-      throw fromStreamError(readErrorDetail(value.value, ""), backend);
+export async function translatedBody<T>(
+  upstream: ReadableStream<Uint8Array>,
+  translator: Translator<T>,
+  options: BodyOptions<T>,
+): Promise<ReadableStream<Uint8Array>> {
+  const reader = upstream.getReader();
+  const decoder = new SseDecoder();
+  const pending: T[] = [];
+  let terminated = false;
+  let upstreamDone = false;
+  let inflight: Promise<Read> | undefined;
+  const sink: Sink<T> = {
+    enqueue: (event) => pending.push(event),
+    terminate: () => (terminated = true),
+  };
+  const feed = (events: DecodedEvent[]) => {
+    for (const event of events) {
+      if (terminated) return;
+      translator.transform(event, sink);
     }
+    if (upstreamDone && !terminated) translator.flush(sink);
+  };
+  const consume = (read: Read): DecodedEvent[] => {
+    if (!read.done) return decoder.feed(read.value);
+    upstreamDone = true;
+    return decoder.end();
+  };
+
+  // Peek: read until the first decoded event, or until the bound passes.
+  translator.start(sink);
+  const deadline = Date.now() + options.timing.peekMs;
+  let first: DecodedEvent[] = [];
+  while (!first.length && !upstreamDone) {
+    inflight ??= reader.read();
+    const read = await withDeadline(inflight, deadline);
+    if (read === undefined) break;
+    inflight = undefined;
+    first = consume(read);
   }
-  return new ReadableStream<DecodedEvent>({
+  const head = first[0];
+  if (head?.kind === "json" && isErrorObject(head.value)) {
+    reader.cancel().catch(() => {});
+    throw fromStreamError(readErrorDetail(head.value, ""), options.backend);
+  }
+  feed(first);
+
+  let closed = false;
+  let lastSent = Date.now();
+  let interval: ReturnType<typeof setInterval> | undefined;
+  const finish = (outcome: "complete" | "cancelled") => {
+    if (closed) return;
+    closed = true;
+    clearInterval(interval);
+    options.done(outcome);
+  };
+
+  return new ReadableStream<Uint8Array>({
     start(controller) {
-      if (first === "timeout") return;
-      if (first.done) controller.close();
-      else controller.enqueue(first.value);
+      const ping = options.ping;
+      if (!ping) return;
+      interval = setInterval(() => {
+        if (closed || Date.now() - lastSent < options.timing.pingMs) return;
+        lastSent = Date.now();
+        try {
+          controller.enqueue(ping);
+        } catch {
+          // Closed between the check and the enqueue.
+        }
+      }, Math.max(50, Math.floor(options.timing.pingMs / 2)));
     },
     async pull(controller) {
-      const next = await (pending ?? reader.read());
-      pending = undefined;
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
+      while (!pending.length && !terminated && !upstreamDone) {
+        let read: Read;
+        try {
+          read = await (inflight ?? reader.read());
+        } catch (error) {
+          if (closed) return;
+          pending.push(options.failure(midStreamFailure(error)));
+          terminated = true;
+          break;
+        } finally {
+          inflight = undefined;
+        }
+        feed(consume(read));
+      }
+      if (pending.length) {
+        const batch = pending.splice(0);
+        if (options.observe) { for (const event of batch) options.observe(event); }
+        controller.enqueue(options.encode(batch));
+        lastSent = Date.now();
+      }
+      if (terminated || upstreamDone) {
+        // Ended by the translator ([DONE], error) before EOF: release the upstream connection.
+        if (!upstreamDone) reader.cancel().catch(() => {});
+        finish("complete");
+        controller.close();
+      }
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel(reason) {
+      finish("cancelled");
+      options.abort();
+      return reader.cancel(reason).catch(() => {});
+    },
   }, { highWaterMark: 0 });
+}
+
+function withDeadline(read: Promise<Read>, deadline: number): Promise<Read | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([read, timeout]).finally(() => clearTimeout(timer));
 }
 
 function isErrorObject(value: unknown): boolean {
@@ -63,81 +176,8 @@ function isErrorObject(value: unknown): boolean {
     (value as { error?: unknown }).error != null;
 }
 
-/** Hooks for the response body. */
-export interface BodyHooks<T> {
-  encode: (event: T) => Uint8Array;
-  /** The event to send when the upstream connection fails mid-stream. */
-  failure: (error: ProxyError) => T;
-  /** The keep-alive event, encoded; undefined disables pings. */
-  ping?: Uint8Array;
-  /** Sees every event (usage for the log line). */
-  observe?: (event: T) => void;
-  /** Called once when the body ends, is cancelled or fails. */
-  done: (outcome: "complete" | "cancelled" | "failed") => void;
-  /** Aborts the upstream request. */
-  abort: () => void;
-}
-
-/** Pull-driven body: one event encoded per read, so a slow client slows the upstream read. */
-export function eventBody<T>(
-  events: ReadableStream<T>,
-  hooks: BodyHooks<T>,
-  timing: StreamTiming,
-): ReadableStream<Uint8Array> {
-  const reader = events.getReader();
-  let closed = false;
-  let lastSent = Date.now();
-  let interval: ReturnType<typeof setInterval> | undefined;
-  const finish = (outcome: "complete" | "cancelled" | "failed") => {
-    if (closed) return;
-    closed = true;
-    clearInterval(interval);
-    hooks.done(outcome);
-  };
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (!hooks.ping) return;
-      const ping = hooks.ping;
-      interval = setInterval(() => {
-        if (closed || Date.now() - lastSent < timing.pingMs) return;
-        lastSent = Date.now();
-        try {
-          controller.enqueue(ping);
-        } catch {
-          // The body was closed between the check and the enqueue.
-        }
-      }, Math.max(50, Math.floor(timing.pingMs / 2)));
-    },
-    async pull(controller) {
-      try {
-        const next = await reader.read();
-        if (next.done) {
-          finish("complete");
-          controller.close();
-          return;
-        }
-        hooks.observe?.(next.value);
-        controller.enqueue(hooks.encode(next.value));
-        lastSent = Date.now();
-      } catch (error) {
-        if (closed) return;
-        const problem = error instanceof ProxyError ? error : new ProxyError(
-          502,
-          "api_error",
-          `The upstream connection failed mid-stream: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
-        );
-        controller.enqueue(hooks.encode(hooks.failure(problem)));
-        finish("failed");
-        controller.close();
-        hooks.abort();
-      }
-    },
-    cancel(reason) {
-      finish("cancelled");
-      hooks.abort();
-      return reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
+function midStreamFailure(error: unknown): ProxyError {
+  if (error instanceof ProxyError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ProxyError(502, "api_error", `The upstream connection failed mid-stream: ${reason}`);
 }

@@ -445,3 +445,49 @@ Deno.test("served handler aborts the upstream request when the client disconnect
     await upstream.close();
   }
 });
+
+Deno.test("handler ends the stream with an error event when the upstream connection breaks", async () => {
+  const { handler } = handlerWith(() => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(
+          new TextEncoder().encode(sseText(textChunks("partial ").slice(0, 2), { done: false })),
+        );
+      },
+      pull(controller) {
+        controller.error(new TypeError("connection reset by peer"));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const response = await handler(post("/v1/messages", { ...basic, stream: true }));
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  const events = [...text.matchAll(/^event: (\w+)$/gm)].map((match) => match[1]);
+  assert.deepEqual(events, [
+    "message_start",
+    "content_block_start",
+    "content_block_delta",
+    "error",
+  ]);
+  assert.match(text, /failed mid-stream: connection reset by peer/);
+});
+
+Deno.test("handler finishes at [DONE] even when the upstream keeps the connection open", async () => {
+  let cancelled = false;
+  const { handler } = handlerWith(() => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(sseText(textChunks("done early"))));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const response = await handler(post("/v1/messages", { ...basic, stream: true }));
+  const text = await response.text();
+  assert.match(text, /event: message_stop\n/);
+  assert.equal(cancelled, true);
+});

@@ -8,9 +8,8 @@ import { readJson, validate } from "../anthropic/validate.ts";
 import { ProxyError } from "../errors.ts";
 import { chatCompletionsUrl, resolveRoute } from "../model_map.ts";
 import { ChatCompletion } from "../openai/schema.ts";
-import { encodeEvent } from "../sse_encoder.ts";
-import { SseDecoderStream } from "../sse_decoder.ts";
-import { eventBody, peekFirstEvent } from "../stream_response.ts";
+import { encodeEvent, encodeEvents } from "../sse_encoder.ts";
+import { translatedBody } from "../stream_response.ts";
 import { estimateTokens } from "../tokens.ts";
 import {
   anthropicRequestToOpenAI,
@@ -18,7 +17,7 @@ import {
 } from "../translate/anthropic_request_to_openai.ts";
 import { openAIResponseToAnthropic } from "../translate/openai_response_to_anthropic.ts";
 import { messageToEvents } from "../translate/message_to_events.ts";
-import { OpenAIToAnthropicStream } from "../translate/openai_stream_to_anthropic.ts";
+import { StreamTranslator } from "../translate/openai_stream_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
 import { postUpstream } from "../upstream.ts";
 import { type Context, jsonResponse, upstreamKey } from "./context.ts";
@@ -102,28 +101,21 @@ export async function messagesRoute(request: Request, context: Context): Promise
     log.outputTokens = message.usage.output_tokens;
     if (logger.enabled("debug")) logger.log("debug", `response: ${JSON.stringify(message)}`);
     if (!body.stream) return jsonResponse(message);
-    const bytes = messageToEvents(message).map(encodeEvent);
-    return new Response(ReadableStream.from(bytes), { headers: SSE_HEADERS });
+    return new Response(encodeEvents(messageToEvents(message)), { headers: SSE_HEADERS });
   }
 
   if (!upstream.body) {
     throw new ProxyError(502, "api_error", `Upstream ${route.label} answered without a body`);
   }
-  const decoded = await peekFirstEvent(
-    upstream.body.pipeThrough(new SseDecoderStream()),
-    route.label,
-    context.timing,
-  );
-  const events = decoded.pipeThrough(
-    new OpenAIToAnthropicStream({
-      ...shared,
-      backend: route.label,
-      onWarning: (warning) => logger.log("warn", warning),
-    }),
-  );
-  log.defer();
-  const stream = eventBody<StreamEvent>(events, {
-    encode: encodeEvent,
+  const translator = new StreamTranslator({
+    ...shared,
+    backend: route.label,
+    onWarning: (warning) => logger.log("warn", warning),
+  });
+  const stream = await translatedBody<StreamEvent>(upstream.body, translator, {
+    backend: route.label,
+    timing: context.timing,
+    encode: encodeEvents,
     failure: (error) => ({ type: "error", error: { type: error.kind, message: error.message } }),
     ping: PING,
     observe(event) {
@@ -139,6 +131,7 @@ export async function messagesRoute(request: Request, context: Context): Promise
       log.end(true);
     },
     abort: () => abort.abort(),
-  }, context.timing);
+  });
+  log.defer();
   return new Response(stream, { status: 200, headers: SSE_HEADERS });
 }

@@ -47,7 +47,14 @@ interface PendingTool {
   args: string[] | object;
 }
 
-type Controller = TransformStreamDefaultController<StreamEvent>;
+/** Where the translator writes: a TransformStream controller, or a plain collector. */
+export interface EventSink<T> {
+  enqueue(event: T): void;
+  /** Nothing more will be written. */
+  terminate(): void;
+}
+
+type Controller = EventSink<StreamEvent>;
 
 function argumentsComplete(tool: PendingTool): boolean {
   if (!Array.isArray(tool.args)) return true;
@@ -59,8 +66,8 @@ function argumentsComplete(tool: PendingTool): boolean {
   }
 }
 
-/** The state machine; one instance per response. */
-class StreamTranslator {
+/** The state machine; one instance per response. Synchronous: events in, events out. */
+export class StreamTranslator {
   readonly #options: StreamOptions;
   #nextIndex = 0;
   #open: { kind: "text" | "thinking"; index: number } | undefined;
