@@ -154,6 +154,8 @@ export function parseFlags(argv: readonly string[]): Map<string, string> | "help
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    // `deno task start -- --port 1` passes the separator through.
+    if (arg === "--") continue;
     if (arg === "--help" || arg === "-h") return "help";
     if (arg === "--version" || arg === "-V") return "version";
     if (!arg.startsWith("--")) {

@@ -7,6 +7,7 @@ import {
   envFileFlag,
   FLAGS,
   loadConfig,
+  parseFlags,
 } from "../lib/config.ts";
 
 const OPENAI = "https://api.openai.com/v1";
@@ -200,4 +201,8 @@ Deno.test("FLAGS has unique flags and environment names", () => {
   assert.equal(new Set(flags).size, flags.length);
   assert.equal(new Set(envs).size, envs.length);
   for (const spec of FLAGS) assert.ok(spec.help.length > 0, spec.flag);
+});
+
+Deno.test("parseFlags skips the -- separator deno task passes through", () => {
+  assert.deepEqual(parseFlags(["--", "--port", "9000"]), new Map([["port", "9000"]]));
 });
