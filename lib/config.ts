@@ -33,6 +33,33 @@ export interface Config {
   cleanSchemas: AutoSwitch;
   reasoningEffort: AutoSwitch;
   envFile?: string;
+  timeouts: Timeouts;
+  /** Retries of a failed upstream call before any byte reached the client. */
+  retries: number;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Clients must present this token (x-api-key or Bearer) when set. */
+  authToken?: string;
+  /** Serve on a non-loopback address without an auth token. */
+  allowUnauthenticated: boolean;
+  /** Access-Control-Allow-Origin value; CORS is off without it. */
+  corsOrigin?: string;
+  /** Hosts that per-request routing (`/<scheme>/<host>/<path>/<model>/v1/messages`) may reach. */
+  dynamicRouting?: string[];
+  /** How long open streams may finish after SIGTERM/SIGINT, in milliseconds. */
+  shutdownTimeoutMs: number;
+}
+
+/** Upstream deadlines in milliseconds. */
+export interface Timeouts {
+  /** Establishing the connection. */
+  connectMs: number;
+  /** From sending the request to the response headers and first body bytes. */
+  firstByteMs: number;
+  /** The longest silence between two chunks of a streamed answer. */
+  idleMs: number;
+  /** The whole upstream exchange. */
+  totalMs: number;
 }
 
 /** One row of the flag table. */
@@ -127,6 +154,80 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "Log verbosity; debug adds translated bodies (keys redacted)",
   },
   {
+    flag: "connect-timeout",
+    env: ["CONNECT_TIMEOUT"],
+    value: "SECONDS",
+    default: "10",
+    help: "Time allowed to connect to the backend",
+  },
+  {
+    flag: "first-byte-timeout",
+    env: ["FIRST_BYTE_TIMEOUT"],
+    value: "SECONDS",
+    default: "600",
+    help: "Time allowed until the backend starts answering (Claude Code waits up to 600 s)",
+  },
+  {
+    flag: "idle-timeout",
+    env: ["IDLE_TIMEOUT"],
+    value: "SECONDS",
+    default: "300",
+    help: "Longest silence allowed between two chunks of a streamed answer",
+  },
+  {
+    flag: "total-timeout",
+    env: ["TOTAL_TIMEOUT"],
+    value: "SECONDS",
+    default: "3600",
+    help: "Longest time one upstream exchange may take",
+  },
+  {
+    flag: "retries",
+    env: ["RETRIES"],
+    value: "N",
+    default: "2",
+    help: "Retries on connection errors, 429 and 5xx before any output (jittered backoff)",
+  },
+  {
+    flag: "max-body-size",
+    env: ["MAX_BODY_SIZE"],
+    value: "MIB",
+    default: "32",
+    help: "Largest request body accepted, in MiB (Claude Code sends large images)",
+  },
+  {
+    flag: "auth-token",
+    env: ["PROXY_AUTH_TOKEN"],
+    value: "TOKEN",
+    help: "Clients must send this token (x-api-key or Authorization: Bearer)",
+  },
+  {
+    flag: "allow-unauthenticated",
+    env: ["ALLOW_UNAUTHENTICATED"],
+    value: "",
+    help: "Allow a non-loopback --host without --auth-token",
+  },
+  {
+    flag: "cors-origin",
+    env: ["CORS_ORIGIN"],
+    value: "ORIGIN",
+    help: "Allow browser front ends from this origin (* for any); CORS is off without it",
+  },
+  {
+    flag: "allow-dynamic-routing",
+    env: ["ALLOW_DYNAMIC_ROUTING"],
+    value: "HOSTS",
+    help:
+      "Comma-separated backend hosts that /<scheme>/<host>/<path>/<model>/v1/messages may reach (off by default)",
+  },
+  {
+    flag: "shutdown-timeout",
+    env: ["SHUTDOWN_TIMEOUT"],
+    value: "SECONDS",
+    default: "30",
+    help: "On SIGTERM/SIGINT, how long open streams may finish before exit",
+  },
+  {
     flag: "env-file",
     env: [],
     value: "PATH",
@@ -151,6 +252,7 @@ export type CliAction =
 /** Splits argv into flag values; rejects unknown flags and missing values. */
 export function parseFlags(argv: readonly string[]): Map<string, string> | "help" | "version" {
   const known = new Set(FLAGS.map((spec) => spec.flag));
+  const booleans = new Set(FLAGS.filter((spec) => spec.value === "").map((spec) => spec.flag));
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -166,6 +268,7 @@ export function parseFlags(argv: readonly string[]): Map<string, string> | "help
     if (!known.has(name)) throw new ConfigError(`unknown flag --${name} (see --help)`);
     let value: string | undefined;
     if (eq !== -1) value = arg.slice(eq + 1);
+    else if (booleans.has(name)) value = "true";
     else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) value = argv[++i];
     if (value === undefined) throw new ConfigError(`--${name} needs a value`);
     values.set(name, value);
@@ -227,8 +330,41 @@ export function loadConfig(
       cleanSchemas: choice(setting("clean-schemas")!, ["auto", "on", "off"] as const),
       reasoningEffort: choice(setting("reasoning-effort")!, ["auto", "on", "off"] as const),
       envFile: text("env-file"),
+      timeouts: {
+        connectMs: seconds(setting("connect-timeout")!),
+        firstByteMs: seconds(setting("first-byte-timeout")!),
+        idleMs: seconds(setting("idle-timeout")!),
+        totalMs: seconds(setting("total-timeout")!),
+      },
+      retries: integer(setting("retries")!, 0, 10),
+      maxBodyBytes: integer(setting("max-body-size")!, 1, 4096) * 1024 * 1024,
+      authToken: text("auth-token"),
+      allowUnauthenticated: boolean(setting("allow-unauthenticated")),
+      corsOrigin: text("cors-origin"),
+      dynamicRouting: text("allow-dynamic-routing")?.split(",").map((host) =>
+        host.trim().toLowerCase()
+      ).filter(Boolean),
+      shutdownTimeoutMs: seconds(setting("shutdown-timeout")!),
     },
   };
+}
+
+function seconds(setting: { value: string; source: string }): number {
+  const value = Number(setting.value.trim());
+  if (setting.value.trim() === "" || !Number.isFinite(value) || value <= 0 || value > 86_400) {
+    throw new ConfigError(
+      `${setting.source} must be a number of seconds from 0 to 86400, got "${setting.value}"`,
+    );
+  }
+  return Math.round(value * 1000);
+}
+
+function boolean(setting: { value: string; source: string } | undefined): boolean {
+  if (!setting) return false;
+  const value = setting.value.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["0", "false", "no", "off", ""].includes(value)) return false;
+  throw new ConfigError(`${setting.source} must be true or false, got "${setting.value}"`);
 }
 
 function integer(setting: { value: string; source: string }, min: number, max: number): number {
