@@ -39,7 +39,42 @@ Deno.test("loadConfig uses defaults when nothing is set", () => {
     cleanSchemas: "auto",
     reasoningEffort: "auto",
     envFile: undefined,
+    timeouts: { connectMs: 10_000, firstByteMs: 600_000, idleMs: 300_000, totalMs: 3_600_000 },
+    retries: 2,
+    maxBodyBytes: 32 * 1024 * 1024,
+    authToken: undefined,
+    allowUnauthenticated: false,
+    corsOrigin: undefined,
+    dynamicRouting: undefined,
+    shutdownTimeoutMs: 30_000,
   });
+});
+
+Deno.test("loadConfig reads reliability and security settings", () => {
+  const cfg = config([
+    "--connect-timeout",
+    "2.5",
+    "--retries",
+    "0",
+    "--max-body-size",
+    "1",
+    "--allow-unauthenticated",
+    "--allow-dynamic-routing",
+    "api.groq.com, Example.org",
+  ], { PROXY_AUTH_TOKEN: "tok", IDLE_TIMEOUT: "60", CORS_ORIGIN: "https://app.test" });
+  assert.equal(cfg.timeouts.connectMs, 2500);
+  assert.equal(cfg.timeouts.idleMs, 60_000);
+  assert.equal(cfg.retries, 0);
+  assert.equal(cfg.maxBodyBytes, 1024 * 1024);
+  assert.equal(cfg.allowUnauthenticated, true);
+  assert.equal(cfg.authToken, "tok");
+  assert.equal(cfg.corsOrigin, "https://app.test");
+  assert.deepStrictEqual(cfg.dynamicRouting, ["api.groq.com", "example.org"]);
+  assert.throws(
+    () => config(["--idle-timeout", "0"]),
+    /--idle-timeout must be a number of seconds/,
+  );
+  assert.throws(() => config([], { ALLOW_UNAUTHENTICATED: "maybe" }), /must be true or false/);
 });
 
 Deno.test("loadConfig prefers flags over the environment", () => {
