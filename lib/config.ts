@@ -318,10 +318,16 @@ export function loadConfig(
     }];
   })) as Record<Tier, Backend>;
 
+  const host = text("host")!;
+  if (!isLoopback(host) && !text("auth-token") && !boolean(setting("allow-unauthenticated"))) {
+    throw new ConfigError(
+      `refusing to listen on ${host} without --auth-token: anyone who can reach it could use your backend; set --auth-token (PROXY_AUTH_TOKEN), or pass --allow-unauthenticated`,
+    );
+  }
   return {
     action: "serve",
     config: {
-      host: text("host")!,
+      host,
       port: integer(setting("port")!, 0, 65535),
       backend,
       tiers,
@@ -347,6 +353,12 @@ export function loadConfig(
       shutdownTimeoutMs: seconds(setting("shutdown-timeout")!),
     },
   };
+}
+
+/** Loopback addresses: 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
 
 function seconds(setting: { value: string; source: string }): number {

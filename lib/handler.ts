@@ -7,26 +7,29 @@
 import { anthropicErrorBody } from "./anthropic/errors.ts";
 import type { Config } from "./config.ts";
 import { ProxyError } from "./errors.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { createLogger, type Logger, redact } from "./log.ts";
 import { RequestLog } from "./request_log.ts";
-import { type Context, jsonResponse } from "./routes/context.ts";
+import { clientKey, type Context, jsonResponse } from "./routes/context.ts";
 import { countTokensRoute } from "./routes/count_tokens.ts";
 import { messagesRoute } from "./routes/messages.ts";
 import { modelsRoute } from "./routes/models.ts";
 import { DEFAULT_TIMING, type StreamTiming } from "./stream_response.ts";
 import { TokenCounter } from "./tokens.ts";
 import { randomId } from "./translate/tool_names.ts";
-import type { Fetch } from "./upstream.ts";
+import type { ConnectProbe, Fetch } from "./upstream.ts";
 
 /** Injected dependencies; everything has a production default. */
 export interface HandlerDeps {
   fetch?: Fetch;
+  /** TCP connect check for --connect-timeout (fetch has none); main.ts passes one. */
+  connectProbe?: ConnectProbe;
   logger?: Logger;
   timing?: Partial<StreamTiming>;
+  /** Waits between retries; tests make it instant. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-const CORS_HEADERS = {
-  "access-control-allow-origin": "*",
+const CORS_ALLOW = {
   "access-control-allow-methods": "GET, POST, OPTIONS",
   "access-control-allow-headers":
     "authorization, content-type, x-api-key, anthropic-version, anthropic-beta, x-stainless-*",
@@ -38,17 +41,20 @@ export function createHandler(
   config: Config,
   deps: HandlerDeps = {},
 ): (request: Request) => Promise<Response> {
-  const logger = deps.logger ??
-    createLogger(config.logLevel, [
-      config.backend.apiKey,
-      ...Object.values(config.tiers).map((tier) => tier.apiKey),
-    ]);
+  const secrets = [
+    config.backend.apiKey,
+    config.authToken,
+    ...Object.values(config.tiers).map((tier) => tier.apiKey),
+  ];
+  const logger = deps.logger ?? createLogger(config.logLevel, secrets);
   const shared = {
     config,
     fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
+    connectProbe: deps.connectProbe,
     logger,
     tokens: new TokenCounter(),
     timing: { ...DEFAULT_TIMING, ...deps.timing },
+    sleep: deps.sleep,
   } satisfies Omit<Context, "log">;
 
   return async function handle(request: Request): Promise<Response> {
@@ -58,22 +64,30 @@ export function createHandler(
     const context: Context = { ...shared, log };
     let response: Response;
     try {
+      authorize(request, url.pathname, config.authToken);
       response = await route(request, url.pathname, context);
     } catch (error) {
-      response = errorResponse(error, requestId, logger);
+      // The client's own key may be quoted back by a backend: redact it too.
+      response = errorResponse(error, requestId, logger, [...secrets, clientKey(request)]);
       log.error = error instanceof Error ? error.message : String(error);
     }
     log.status = response.status;
     log.end();
     response.headers.set("request-id", requestId);
-    response.headers.set("access-control-allow-origin", "*");
+    if (config.corsOrigin) {
+      response.headers.set("access-control-allow-origin", config.corsOrigin);
+      if (config.corsOrigin !== "*") response.headers.append("vary", "origin");
+      if (request.method === "OPTIONS") {
+        for (const [name, value] of Object.entries(CORS_ALLOW)) response.headers.set(name, value);
+      }
+    }
     return response;
   };
 }
 
 function route(request: Request, path: string, context: Context): Promise<Response> | Response {
   const method = request.method;
-  if (method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
+  if (method === "OPTIONS") return new Response(null, { status: 204 });
   if (method === "POST" && path === "/v1/messages") return messagesRoute(request, context);
   if (method === "POST" && path === "/v1/messages/count_tokens") {
     return countTokensRoute(request, context);
@@ -89,7 +103,41 @@ function route(request: Request, path: string, context: Context): Promise<Respon
   );
 }
 
-function errorResponse(error: unknown, requestId: string, logger: Logger): Response {
+/**
+ * With --auth-token, every route but the health check needs the token (x-api-key or Bearer),
+ * compared in constant time.
+ */
+function authorize(request: Request, path: string, token: string | undefined): void {
+  if (!token || request.method === "OPTIONS" || path === "/healthz") return;
+  const presented = clientKey(request);
+  if (presented === undefined || !constantTimeEqual(presented, token)) {
+    throw new ProxyError(
+      401,
+      "authentication_error",
+      presented === undefined
+        ? "This proxy requires its auth token: send it as x-api-key or Authorization: Bearer"
+        : "The auth token sent does not match this proxy's --auth-token",
+    );
+  }
+}
+
+/** Compares two strings without an early exit, so timing does not reveal the matching prefix. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a);
+  const right = new TextEncoder().encode(b);
+  let difference = left.length ^ right.length;
+  for (let i = 0; i < right.length; i++) {
+    difference |= (left[i % (left.length || 1)] ?? 0) ^ right[i];
+  }
+  return difference === 0;
+}
+
+function errorResponse(
+  error: unknown,
+  requestId: string,
+  logger: Logger,
+  secrets: (string | undefined)[],
+): Response {
   let problem: ProxyError;
   if (error instanceof ProxyError) problem = error;
   else {
@@ -100,7 +148,9 @@ function errorResponse(error: unknown, requestId: string, logger: Logger): Respo
     );
     problem = new ProxyError(500, "api_error", "Internal proxy error; see the proxy's log");
   }
-  const response = jsonResponse(anthropicErrorBody(problem, requestId), problem.status);
+  const body = anthropicErrorBody(problem, requestId);
+  body.error.message = redact(body.error.message, secrets);
+  const response = jsonResponse(body, problem.status);
   for (const [name, value] of Object.entries(problem.headers)) response.headers.set(name, value);
   return response;
 }

@@ -49,6 +49,12 @@ export interface BodyOptions<T> {
   done: (outcome: "complete" | "cancelled") => void;
   /** Aborts the upstream request. */
   abort: () => void;
+  /** The longest silence allowed between two upstream reads, in milliseconds. */
+  idleMs?: number;
+  /** Explains a failed upstream read (a deadline that aborted it, say). */
+  explain?: (error: unknown) => ProxyError | undefined;
+  /** Ends the stream when aborted, whether or not the upstream body notices. */
+  signal?: AbortSignal;
 }
 
 type Read = ReadableStreamReadResult<Uint8Array>;
@@ -91,7 +97,13 @@ export async function translatedBody<T>(
   let first: DecodedEvent[] = [];
   while (!first.length && !upstreamDone) {
     inflight ??= reader.read();
-    const read = await withDeadline(inflight, deadline);
+    let read: Read | undefined;
+    try {
+      read = await withDeadline(inflight, deadline);
+    } catch (error) {
+      reader.cancel().catch(() => {});
+      throw options.explain?.(error) ?? midStreamFailure(error);
+    }
     if (read === undefined) break;
     inflight = undefined;
     first = consume(read);
@@ -102,6 +114,35 @@ export async function translatedBody<T>(
     throw fromStreamError(readErrorDetail(head.value, ""), options.backend);
   }
   feed(first);
+
+  const signal = options.signal;
+  const idle = (read: Promise<Read>): Promise<Read> => {
+    const ms = options.idleMs;
+    if (!ms && !signal) return read;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const stop = new Promise<never>((_, reject) => {
+      if (ms) {
+        timer = setTimeout(() =>
+          reject(
+            new ProxyError(
+              504,
+              "timeout_error",
+              `Upstream ${options.backend} sent nothing for ${ms / 1000} s (--idle-timeout)`,
+            ),
+          ), ms);
+      }
+      if (signal) {
+        onAbort = () => reject(signal.reason);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      }
+    });
+    return Promise.race([read, stop]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
+    });
+  };
 
   let closed = false;
   let lastSent = Date.now();
@@ -131,11 +172,12 @@ export async function translatedBody<T>(
       while (!pending.length && !terminated && !upstreamDone) {
         let read: Read;
         try {
-          read = await (inflight ?? reader.read());
+          read = await idle(inflight ?? reader.read());
         } catch (error) {
           if (closed) return;
-          pending.push(options.failure(midStreamFailure(error)));
+          pending.push(options.failure(options.explain?.(error) ?? midStreamFailure(error)));
           terminated = true;
+          options.abort();
           break;
         } finally {
           inflight = undefined;

@@ -157,9 +157,19 @@ Deno.test("loadConfig lets each tier fall back to the main backend", () => {
 });
 
 Deno.test("loadConfig reads numbers and switches", () => {
-  const cfg = config(["--max-tokens-cap", "32000", "--clean-schemas", "on", "--host", "0.0.0.0"], {
-    REASONING_EFFORT: "Off",
-  });
+  const cfg = config(
+    [
+      "--max-tokens-cap",
+      "32000",
+      "--clean-schemas",
+      "on",
+      "--host",
+      "0.0.0.0",
+      "--auth-token",
+      "t",
+    ],
+    { REASONING_EFFORT: "Off" },
+  );
   assert.equal(cfg.maxTokensCap, 32000);
   assert.equal(cfg.cleanSchemas, "on");
   assert.equal(cfg.reasoningEffort, "off");
@@ -240,4 +250,16 @@ Deno.test("FLAGS has unique flags and environment names", () => {
 
 Deno.test("parseFlags skips the -- separator deno task passes through", () => {
   assert.deepEqual(parseFlags(["--", "--port", "9000"]), new Map([["port", "9000"]]));
+});
+
+Deno.test("loadConfig refuses a non-loopback host without an auth token", () => {
+  assert.throws(
+    () => config(["--host", "0.0.0.0"]),
+    /refusing to listen on 0\.0\.0\.0 without --auth-token/,
+  );
+  assert.equal(config(["--host", "0.0.0.0", "--allow-unauthenticated"]).host, "0.0.0.0");
+  assert.equal(config(["--host", "::"], { PROXY_AUTH_TOKEN: "t" }).host, "::");
+  assert.equal(config(["--host", "localhost"]).host, "localhost");
+  assert.equal(config(["--host", "127.0.0.2"]).host, "127.0.0.2");
+  assert.equal(config(["--host", "[::1]"]).host, "[::1]");
 });

@@ -3,62 +3,18 @@
  * authentication, tiers, streaming edge cases and logging.
  */
 import assert from "node:assert/strict";
-import type { Config } from "../lib/config.ts";
-import { loadConfig } from "../lib/config.ts";
-import { createHandler, type HandlerDeps } from "../lib/handler.ts";
-import type { Logger } from "../lib/log.ts";
-import { fakeFetch, sseResponse, sseText } from "./_helpers.ts";
+import { createHandler } from "../lib/handler.ts";
+import { sseResponse, sseText } from "./_helpers.ts";
+import {
+  basic,
+  completion,
+  config,
+  errorOf,
+  handlerWith,
+  post,
+  recordingLogger,
+} from "./_handler.ts";
 import { startMockUpstream, textChunks } from "./_servers.ts";
-
-function config(args: string[] = [], env: Record<string, string> = {}): Config {
-  const result = loadConfig(["--base-url", "http://upstream.test/v1", ...args], env);
-  assert.equal(result.action, "serve");
-  return (result as { config: Config }).config;
-}
-
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, enabled: () => true, log: (level, message) => lines.push(`${level} ${message}`) };
-}
-
-function post(path: string, body: unknown, headers: Record<string, string> = {}): Request {
-  return new Request(`http://proxy.test${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-}
-
-const basic = {
-  model: "claude-sonnet-4-5",
-  max_tokens: 100,
-  messages: [{ role: "user", content: "Hi" }],
-};
-
-const completion = (content: string) =>
-  Response.json({
-    id: "c",
-    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-  });
-
-function handlerWith(
-  respond: (request: Request) => Response | Promise<Response>,
-  cfg = config(),
-  deps: HandlerDeps = {},
-) {
-  const fake = fakeFetch(respond);
-  const logger = recordingLogger();
-  const handler = createHandler(cfg, { fetch: fake.fetch, logger, ...deps });
-  return { handler, requests: fake.requests, logger };
-}
-
-async function errorOf(response: Response) {
-  const body = await response.json();
-  assert.equal(body.type, "error");
-  assert.match(body.request_id, /^req_/);
-  return body.error as { type: string; message: string };
-}
 
 Deno.test("handler answers CORS preflight, healthz, and 404 in Anthropic's envelope", async () => {
   const { handler, requests } = handlerWith(() => completion("x"));
@@ -66,8 +22,17 @@ Deno.test("handler answers CORS preflight, healthz, and 404 in Anthropic's envel
     new Request("http://proxy.test/v1/messages", { method: "OPTIONS" }),
   );
   assert.equal(preflight.status, 204);
-  assert.equal(preflight.headers.get("access-control-allow-origin"), "*");
-  assert.match(preflight.headers.get("access-control-allow-headers")!, /x-api-key/);
+  // CORS is off unless --cors-origin is given.
+  assert.equal(preflight.headers.get("access-control-allow-origin"), null);
+  const cors = handlerWith(() => completion("x"), config(["--cors-origin", "https://app.test"]));
+  const allowed = await cors.handler(
+    new Request("http://proxy.test/v1/messages", { method: "OPTIONS" }),
+  );
+  assert.equal(allowed.status, 204);
+  assert.equal(allowed.headers.get("access-control-allow-origin"), "https://app.test");
+  assert.match(allowed.headers.get("access-control-allow-headers")!, /x-api-key/);
+  const answered = await cors.handler(post("/v1/messages", basic));
+  assert.equal(answered.headers.get("access-control-allow-origin"), "https://app.test");
   const health = await handler(new Request("http://proxy.test/healthz"));
   assert.deepEqual(await health.json(), { status: "ok" });
   const missing = await handler(new Request("http://proxy.test/v2/nothing"));

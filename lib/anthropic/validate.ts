@@ -5,9 +5,12 @@
 import type { z } from "zod";
 import { invalidRequest, ProxyError } from "../errors.ts";
 
-/** Parses the body as JSON; a 400 says what is wrong with it. */
-export async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
+/**
+ * Reads the body as JSON, refusing more than `limit` bytes without reading the rest (413), and
+ * answering bad JSON with a 400 that says what is wrong.
+ */
+export async function readJson(request: Request, limit = Infinity): Promise<unknown> {
+  const text = await readText(request, limit);
   if (text.trim() === "") throw invalidRequest("Request body is empty: send a JSON object");
   try {
     return JSON.parse(text);
@@ -16,6 +19,44 @@ export async function readJson(request: Request): Promise<unknown> {
       `Request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+function tooLarge(limit: number): ProxyError {
+  return new ProxyError(
+    413,
+    "request_too_large",
+    `Request body is larger than ${limit / 1024 / 1024} MiB (--max-body-size)`,
+  );
+}
+
+async function readText(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length"));
+  if (declared > limit) {
+    request.body?.cancel().catch(() => {});
+    throw tooLarge(limit);
+  }
+  if (!request.body || (declared && declared <= limit)) return await request.text();
+  // No (trustworthy) length: count while reading and stop at the limit.
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /** Validates with a schema; the first problem becomes a 400 naming its field. */

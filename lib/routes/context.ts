@@ -7,15 +7,18 @@ import type { Logger } from "../log.ts";
 import type { RequestLog } from "../request_log.ts";
 import type { StreamTiming } from "../stream_response.ts";
 import type { TokenCounter } from "../tokens.ts";
-import type { Fetch } from "../upstream.ts";
+import type { ConnectProbe, Fetch } from "../upstream.ts";
 
 /** Per-handler dependencies plus the current request's log. */
 export interface Context {
   config: Config;
   fetch: Fetch;
+  connectProbe?: ConnectProbe;
   logger: Logger;
   tokens: TokenCounter;
   timing: StreamTiming;
+  /** Waits between retries (tests make it instant). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   log: RequestLog;
 }
 
@@ -27,9 +30,17 @@ export function clientKey(request: Request): string | undefined {
   return match?.[1].trim() || undefined;
 }
 
-/** The key sent upstream: the configured one, else the client's (as the original worker did). */
-export function upstreamKey(backend: Backend, request: Request): string | undefined {
-  return backend.apiKey ?? clientKey(request);
+/**
+ * The key sent upstream: the configured one, else the client's (as the original worker did) —
+ * unless the client's key is the proxy's own auth token, which never leaves the proxy.
+ */
+export function upstreamKey(
+  backend: Backend,
+  request: Request,
+  authToken?: string,
+): string | undefined {
+  if (backend.apiKey) return backend.apiKey;
+  return authToken ? undefined : clientKey(request);
 }
 
 /** A JSON response. */

@@ -10,7 +10,7 @@ import { type Context, jsonResponse } from "./context.ts";
 
 /** Answers `{"input_tokens": N}`. */
 export async function countTokensRoute(request: Request, context: Context): Promise<Response> {
-  const body = validate(CountTokensRequest, await readJson(request));
+  const body = validate(CountTokensRequest, await readJson(request, context.config.maxBodyBytes));
   const route = resolveRoute(context.config, body.model);
   context.log.model = body.model;
   context.log.upstreamModel = route.model;

@@ -31,13 +31,13 @@ const SSE_HEADERS = {
 /** Handles one Messages request. */
 export async function messagesRoute(request: Request, context: Context): Promise<Response> {
   const { config, log, logger } = context;
-  const body = validate(MessagesRequest, await readJson(request));
+  const body = validate(MessagesRequest, await readJson(request, context.config.maxBodyBytes));
   const route = resolveRoute(config, body.model);
   log.model = body.model;
   log.upstreamModel = route.model;
   log.stream = body.stream === true;
 
-  const apiKey = upstreamKey(route.backend, request);
+  const apiKey = upstreamKey(route.backend, request, config.authToken);
   const id = `msg_${randomId(24)}`;
   if (body.max_tokens === 0) {
     // Anthropic answers max_tokens 0 (a cache pre-warm) without generating anything.
@@ -68,15 +68,31 @@ export async function messagesRoute(request: Request, context: Context): Promise
   if (logger.enabled("debug")) logger.log("debug", `upstream request: ${upstreamBody}`);
 
   const inputTokens = estimateTokens(translated.value);
-  const abort = new AbortController();
-  const signal = AbortSignal.any([request.signal, abort.signal]);
   const upstream = await postUpstream(context.fetch, {
     url: chatCompletionsUrl(route.backend.baseUrl),
     label: route.label,
     apiKey,
     body: upstreamBody,
-    signal,
+    signal: request.signal,
+  }, {
+    timeouts: config.timeouts,
+    retries: config.retries,
+    connectProbe: context.connectProbe,
+    sleep: context.sleep,
+    onRetry: (attempt, delay, reason) =>
+      logger.log("warn", `retry ${attempt} in ${Math.round(delay)}ms: ${reason}`),
   });
+  const response = upstream.response;
+  const contentType = response.headers.get("content-type") ?? "";
+  if (/text\/html/i.test(contentType)) {
+    upstream.abort();
+    upstream.settle();
+    throw new ProxyError(
+      502,
+      "api_error",
+      `Upstream ${route.label} answered with an HTML page instead of JSON; check --base-url (OpenAI-compatible URLs usually end in /v1)`,
+    );
+  }
   const shared = {
     id,
     model: body.model,
@@ -86,9 +102,13 @@ export async function messagesRoute(request: Request, context: Context): Promise
   };
 
   // Some gateways answer a streaming request with one JSON body: translate it whole.
-  const isJson = /json/i.test(upstream.headers.get("content-type") ?? "");
+  const isJson = /json/i.test(contentType);
   if (!body.stream || isJson) {
-    const completion = ChatCompletion.safeParse(await upstream.json().catch(() => undefined));
+    const json = await response.json().catch(() => undefined);
+    upstream.settle();
+    const timedOut = upstream.timedOut();
+    if (timedOut) throw timedOut;
+    const completion = ChatCompletion.safeParse(json);
     if (!completion.success) {
       throw new ProxyError(
         502,
@@ -104,7 +124,7 @@ export async function messagesRoute(request: Request, context: Context): Promise
     return new Response(encodeEvents(messageToEvents(message)), { headers: SSE_HEADERS });
   }
 
-  if (!upstream.body) {
+  if (!response.body) {
     throw new ProxyError(502, "api_error", `Upstream ${route.label} answered without a body`);
   }
   const translator = new StreamTranslator({
@@ -112,26 +132,36 @@ export async function messagesRoute(request: Request, context: Context): Promise
     backend: route.label,
     onWarning: (warning) => logger.log("warn", warning),
   });
-  const stream = await translatedBody<StreamEvent>(upstream.body, translator, {
-    backend: route.label,
-    timing: context.timing,
-    encode: encodeEvents,
-    failure: (error) => ({ type: "error", error: { type: error.kind, message: error.message } }),
-    ping: PING,
-    observe(event) {
-      if (event.type === "message_delta") {
-        log.inputTokens = event.usage.input_tokens + event.usage.cache_read_input_tokens;
-        log.outputTokens = event.usage.output_tokens;
-      } else if (event.type === "error") {
-        log.error = event.error.message;
-      }
-    },
-    done(outcome) {
-      if (outcome === "cancelled") log.error = "client disconnected";
-      log.end(true);
-    },
-    abort: () => abort.abort(),
-  });
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    stream = await translatedBody<StreamEvent>(response.body, translator, {
+      backend: route.label,
+      timing: context.timing,
+      encode: encodeEvents,
+      failure: (error) => ({ type: "error", error: { type: error.kind, message: error.message } }),
+      ping: PING,
+      observe(event) {
+        if (event.type === "message_delta") {
+          log.inputTokens = event.usage.input_tokens + event.usage.cache_read_input_tokens;
+          log.outputTokens = event.usage.output_tokens;
+        } else if (event.type === "error") {
+          log.error = event.error.message;
+        }
+      },
+      done(outcome) {
+        upstream.settle();
+        if (outcome === "cancelled") log.error = "client disconnected";
+        log.end(true);
+      },
+      abort: () => upstream.abort(),
+      idleMs: config.timeouts.idleMs,
+      explain: () => upstream.timedOut(),
+      signal: upstream.signal,
+    });
+  } catch (error) {
+    upstream.settle();
+    throw error;
+  }
   log.defer();
   return new Response(stream, { status: 200, headers: SSE_HEADERS });
 }
