@@ -347,6 +347,7 @@ Deno.test("keys never appear in logs or error messages, even when a backend echo
     assert.ok(lines.length >= 2, lines.join("\n"));
     assert.doesNotMatch(everything, /sk-configured-1234567890|sk-client-abcdefghijkl/);
   } finally {
+    // deno-lint-ignore no-console
     console.error = original;
   }
 });
