@@ -8,6 +8,7 @@ import { anthropicErrorBody } from "./anthropic/errors.ts";
 import type { Config } from "./config.ts";
 import { ProxyError } from "./errors.ts";
 import { createLogger, type Logger, redact } from "./log.ts";
+import { dynamicPath } from "./model_map.ts";
 import { RequestLog } from "./request_log.ts";
 import { clientKey, type Context, jsonResponse } from "./routes/context.ts";
 import { countTokensRoute } from "./routes/count_tokens.ts";
@@ -93,6 +94,9 @@ function route(request: Request, path: string, context: Context): Promise<Respon
     return countTokensRoute(request, context);
   }
   if (method === "GET" && path === "/v1/models") return modelsRoute(context.config);
+  const dynamic = method === "POST" ? dynamicPath(context.config, path) : undefined;
+  if (dynamic?.endpoint === "messages") return messagesRoute(request, context, dynamic.backend);
+  if (dynamic) return countTokensRoute(request, context, dynamic.backend);
   if (method === "GET" && (path === "/healthz" || path === "/")) {
     return jsonResponse({ status: "ok" });
   }

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Backend, Config, Tier } from "./config.ts";
+import { ProxyError } from "./errors.ts";
 import type { RequestOptions } from "./translate/anthropic_request_to_openai.ts";
 
 /** Where one request goes. */
@@ -33,10 +34,10 @@ export function tierOf(model: string): Tier | undefined {
   return undefined;
 }
 
-/** Resolves the route for a requested model. */
-export function resolveRoute(config: Config, requestedModel: string): Route {
-  const tier = tierOf(requestedModel);
-  const backend = tier ? config.tiers[tier] : config.backend;
+/** Resolves the route for a requested model (or the backend a dynamic path named). */
+export function resolveRoute(config: Config, requestedModel: string, dynamic?: Backend): Route {
+  const tier = dynamic ? undefined : tierOf(requestedModel);
+  const backend = dynamic ?? (tier ? config.tiers[tier] : config.backend);
   const model = backend.model ?? requestedModel;
   const url = new URL(backend.baseUrl);
   const gemini = GEMINI_HOST.test(url.hostname);
@@ -66,4 +67,43 @@ export function chatCompletionsUrl(baseUrl: string): string {
   const path = url.pathname.replace(/\/+$/, "");
   if (!/\/chat\/completions$/.test(path)) url.pathname = `${path}/chat/completions`;
   return url.href;
+}
+
+const DYNAMIC_PATH = /^\/(https?)\/([^/]+)\/((?:[^/]+\/)*)([^/]+)\/v1\/messages(\/count_tokens)?$/;
+
+/** A request path that names its own backend, as the original Worker took them. */
+export interface DynamicPath {
+  backend: Backend;
+  endpoint: "messages" | "count_tokens";
+}
+
+/**
+ * Parses `/<scheme>/<host>/<path…>/<model>/v1/messages` (and `/count_tokens`). Only hosts on the
+ * --allow-dynamic-routing list may be reached: anything else would make the proxy an open relay
+ * (and a way into loopback or private addresses). Returns undefined for other paths.
+ */
+export function dynamicPath(config: Config, path: string): DynamicPath | undefined {
+  const match = DYNAMIC_PATH.exec(path);
+  if (!match || !config.dynamicRouting) return undefined;
+  const [, scheme, host, basePath, model, countTokens] = match;
+  let url: URL;
+  try {
+    url = new URL(`${scheme}://${host}/${basePath}`);
+  } catch {
+    throw new ProxyError(400, "invalid_request_error", `Invalid backend host in path: ${host}`);
+  }
+  if (!config.dynamicRouting.includes(url.hostname.toLowerCase())) {
+    throw new ProxyError(
+      403,
+      "permission_error",
+      `Backend host ${url.hostname} is not allowed; the proxy's --allow-dynamic-routing list names the hosts it may reach`,
+    );
+  }
+  return {
+    backend: {
+      baseUrl: url.href.replace(/\/+$/, ""),
+      model: decodeURIComponent(model),
+    },
+    endpoint: countTokens ? "count_tokens" : "messages",
+  };
 }

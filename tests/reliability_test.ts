@@ -351,3 +351,34 @@ Deno.test("keys never appear in logs or error messages, even when a backend echo
     console.error = original;
   }
 });
+
+Deno.test("dynamic routing is off by default and limited to the allowlist", async () => {
+  const path = "/https/api.groq.com/openai/v1/llama-3.3-70b/v1/messages";
+  const off = handlerWith(() => completion("x"));
+  assert.equal((await off.handler(post(path, basic))).status, 404);
+
+  const cfg = config(["--allow-dynamic-routing", "api.groq.com", "--api-key", "sk-configured"]);
+  const { handler, requests } = handlerWith(() => completion("routed"), cfg);
+  const response = await handler(post(path, basic, { "x-api-key": "gsk-client" }));
+  assert.equal(response.status, 200);
+  assert.equal((await response.json()).model, "claude-sonnet-4-5");
+  assert.equal(requests[0].url, "https://api.groq.com/openai/v1/chat/completions");
+  // The configured key belongs to the configured backend; the client's key goes to its own.
+  assert.equal(requests[0].headers.get("authorization"), "Bearer gsk-client");
+  assert.equal((await requests[0].json()).model, "llama-3.3-70b");
+
+  for (
+    const denied of [
+      "/http/127.0.0.1:8080/v1/m/v1/messages",
+      "/http/169.254.169.254/latest/m/v1/messages",
+      "/https/evil.example/v1/m/v1/messages",
+    ]
+  ) {
+    const refused = await handler(post(denied, basic));
+    assert.equal(refused.status, 403, denied);
+    assert.equal((await errorOf(refused)).type, "permission_error");
+  }
+  assert.equal(requests.length, 1);
+  const count = await handler(post(path.replace(/messages$/, "messages/count_tokens"), basic));
+  assert.equal(count.status, 200);
+});

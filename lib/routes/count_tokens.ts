@@ -4,14 +4,19 @@
  */
 import { CountTokensRequest } from "../anthropic/schema.ts";
 import { readJson, validate } from "../anthropic/validate.ts";
+import type { Backend } from "../config.ts";
 import { resolveRoute } from "../model_map.ts";
 import { anthropicRequestToOpenAI } from "../translate/anthropic_request_to_openai.ts";
 import { type Context, jsonResponse } from "./context.ts";
 
 /** Answers `{"input_tokens": N}`. */
-export async function countTokensRoute(request: Request, context: Context): Promise<Response> {
+export async function countTokensRoute(
+  request: Request,
+  context: Context,
+  dynamic?: Backend,
+): Promise<Response> {
   const body = validate(CountTokensRequest, await readJson(request, context.config.maxBodyBytes));
-  const route = resolveRoute(context.config, body.model);
+  const route = resolveRoute(context.config, body.model, dynamic);
   context.log.model = body.model;
   context.log.upstreamModel = route.model;
   const translated = anthropicRequestToOpenAI({ ...body, max_tokens: 1 }, {

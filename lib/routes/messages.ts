@@ -5,6 +5,7 @@
  */
 import { MessagesRequest, type StreamEvent } from "../anthropic/schema.ts";
 import { readJson, validate } from "../anthropic/validate.ts";
+import type { Backend } from "../config.ts";
 import { ProxyError } from "../errors.ts";
 import { chatCompletionsUrl, resolveRoute } from "../model_map.ts";
 import { ChatCompletion } from "../openai/schema.ts";
@@ -29,15 +30,23 @@ const SSE_HEADERS = {
 };
 
 /** Handles one Messages request. */
-export async function messagesRoute(request: Request, context: Context): Promise<Response> {
+export async function messagesRoute(
+  request: Request,
+  context: Context,
+  dynamic?: Backend,
+): Promise<Response> {
   const { config, log, logger } = context;
   const body = validate(MessagesRequest, await readJson(request, context.config.maxBodyBytes));
-  const route = resolveRoute(config, body.model);
+  const route = resolveRoute(config, body.model, dynamic);
   log.model = body.model;
   log.upstreamModel = route.model;
   log.stream = body.stream === true;
 
-  const apiKey = upstreamKey(route.backend, request, config.authToken);
+  // A dynamic backend never gets the configured key: that key belongs to the configured backend.
+  const apiKey = dynamic
+    ? request.headers.get("x-backend-api-key") ??
+      upstreamKey({ ...dynamic }, request, config.authToken)
+    : upstreamKey(route.backend, request, config.authToken);
   const id = `msg_${randomId(24)}`;
   if (body.max_tokens === 0) {
     // Anthropic answers max_tokens 0 (a cache pre-warm) without generating anything.
