@@ -131,3 +131,28 @@ Deno.test("validate gives count_tokens the same checks without max_tokens", () =
     /messages\.0\.content: /,
   );
 });
+
+Deno.test("validate tolerates block types named like Object.prototype members (fuzz)", () => {
+  for (const type of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+    const request = validate(MessagesRequest, {
+      model: "m",
+      max_tokens: 1,
+      messages: [{ role: "user", content: [{ type }] }],
+    });
+    assert.equal((request.messages[0].content as { type: string }[])[0].type, type);
+  }
+});
+
+Deno.test("validate names the field when a tool_result image has no source (fuzz)", () => {
+  rejects(
+    {
+      model: "m",
+      max_tokens: 1,
+      messages: [{
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: "t", content: [{ type: "image" }] }],
+      }],
+    },
+    "messages.0.content.0.content.0.source: Field required",
+  );
+});

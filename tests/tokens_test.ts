@@ -146,3 +146,15 @@ Deno.test("estimateTokens gives a quick non-zero estimate", () => {
   assert.equal(estimateTokens(body), 100 + 1600 + 2 * 3);
   assert.ok(estimateTokens(request([{ role: "user", content: "" }])) > 0);
 });
+
+Deno.test("TokenCounter counts a 200,000-character run in linear time (fuzz)", async () => {
+  const counter = new TokenCounter();
+  const started = performance.now();
+  const count = await counter.count({
+    model: "m",
+    messages: [{ role: "user", content: "x".repeat(200_000) }],
+  });
+  // Whole-run BPE took ~16 s here; pieces take milliseconds (bound generous for slow CI).
+  assert.ok(performance.now() - started < 3000, `${performance.now() - started} ms`);
+  assert.ok(count > 200_000 / 16 && count < 200_000, String(count));
+});

@@ -54,10 +54,33 @@ export const RedactedThinkingBlock = z.looseObject({
   data: z.string(),
 });
 
-/** Blocks allowed inside a tool_result's content array; unknown ones are kept loosely. */
+/**
+ * A block checked by the schema its `type` names in `table` (own keys only: a block typed
+ * "constructor" must not find Object.prototype's); other types pass through untouched.
+ */
+function blockByType<T>(table: Record<string, z.ZodType>) {
+  return z.looseObject({ type: z.string() }).transform((block, context): T => {
+    if (!Object.hasOwn(table, block.type)) return block as T;
+    const result = table[block.type].safeParse(block);
+    if (result.success) return result.data as T;
+    for (const issue of result.error.issues) {
+      context.issues.push({ ...issue, input: block } as never);
+    }
+    return z.NEVER;
+  });
+}
+
+/** A tool_result's content: text, or blocks (images and documents need their source). */
 const ToolResultContent = z.union([
   z.string(),
-  z.array(z.looseObject({ type: z.string() })),
+  z.array(
+    blockByType<{ type: string; [key: string]: unknown }>({
+      text: TextBlock,
+      image: ImageBlock,
+      document: DocumentBlock,
+      search_result: SearchResultBlock,
+    }),
+  ),
 ]).nullish();
 
 export const ToolResultBlock = z.looseObject({
@@ -93,18 +116,7 @@ export type ContentBlock = KnownContentBlock | UnknownContentBlock;
  * Any content block: known types are validated strictly enough to translate, unknown types pass
  * through untouched so the translator can drop them with a warning instead of a 400.
  */
-export const ContentBlockSchema = z.looseObject({ type: z.string() }).transform(
-  (block, context): ContentBlock => {
-    const schema = (KNOWN_BLOCKS as Record<string, z.ZodType>)[block.type];
-    if (schema === undefined) return block as UnknownContentBlock;
-    const result = schema.safeParse(block);
-    if (result.success) return result.data as KnownContentBlock;
-    for (const issue of result.error.issues) {
-      context.issues.push({ ...issue, input: block } as never);
-    }
-    return z.NEVER;
-  },
-);
+export const ContentBlockSchema = blockByType<ContentBlock>(KNOWN_BLOCKS);
 
 export const MessageParam = z.looseObject({
   // "system" inside messages: Claude Code sends mid-conversation system turns (2026 beta).
