@@ -1,11 +1,10 @@
 /**
- * CLI entry: argv/env (+ .env) → config → handler → Deno.serve or Bun.serve.
+ * CLI entry: a subcommand (setup, doctor, service) from lib/cli/, or the server:
+ * argv/env (+ .env) → config → handler → Deno.serve or Bun.serve, with graceful shutdown.
  * The only file that touches runtime-specific APIs.
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
-import { parseEnv } from "node:util";
 import {
   type Config,
   ConfigError,
@@ -14,7 +13,9 @@ import {
   loadConfig,
   VERSION,
 } from "./lib/mod.ts";
-import { envFileFlag } from "./lib/config.ts";
+import { EnvFileError, readEnv } from "./lib/cli/env.ts";
+import { isSubcommand, runSubcommand } from "./lib/cli/mod.ts";
+import { tcpConnectProbe } from "./lib/runtime/connect_probe.ts";
 
 declare const Bun: {
   serve(options: {
@@ -22,30 +23,13 @@ declare const Bun: {
     port: number;
     fetch: (request: Request) => Promise<Response>;
     idleTimeout: number;
-  }): { port: number; stop(force?: boolean): void };
+  }): { port: number; stop(force?: boolean): Promise<void> };
 } | undefined;
 
 function fail(message: string): never {
   // deno-lint-ignore no-console
   console.error(`claude-proxy: ${message}`);
   process.exit(2);
-}
-
-function readEnv(argv: string[]): Record<string, string | undefined> {
-  const explicit = envFileFlag(argv);
-  const path = explicit ?? ".env";
-  let fileEnv: Record<string, string> = {};
-  if (explicit !== undefined || existsSync(path)) {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (error) {
-      fail(`cannot read --env-file ${path}: ${(error as Error).message}`);
-    }
-    fileEnv = parseEnv(text) as Record<string, string>;
-  }
-  // The environment wins over the file.
-  return { ...fileEnv, ...process.env };
 }
 
 function describe(config: Config): string {
@@ -63,8 +47,9 @@ function describe(config: Config): string {
   return lines.join("\n");
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (isSubcommand(argv[0])) process.exit(await runSubcommand(argv[0], argv.slice(1)));
   let config: Config;
   try {
     const result = loadConfig(argv, readEnv(argv));
@@ -78,35 +63,72 @@ function main(): void {
     }
     config = result.config;
   } catch (error) {
-    if (error instanceof ConfigError) fail(error.message);
+    if (error instanceof ConfigError || error instanceof EnvFileError) fail(error.message);
     throw error;
   }
-  const handler = createHandler(config);
+  const handler = createHandler(config, { connectProbe: tcpConnectProbe });
   const announce = (port: number) => {
     // deno-lint-ignore no-console
     console.error(
       `claude-proxy ${VERSION} listening on http://${config.host}:${port}\n  ${describe(config)}`,
     );
   };
-  let stop: () => void;
+  // Signals first, so one that arrives right after the "listening" line is handled.
+  let stop: (() => Promise<void>) | undefined;
+  handleSignals(config.shutdownTimeoutMs, () => stop);
   try {
     stop = serve(config, handler, announce);
   } catch (error) {
     fail(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
   }
-  const shutdown = () => {
-    stop();
-    process.exit(0);
+}
+
+/**
+ * First SIGTERM/SIGINT: stop accepting, let open requests (streams too) finish for up to
+ * --shutdown-timeout, exit 0. A second signal exits at once.
+ */
+function handleSignals(timeoutMs: number, server: () => (() => Promise<void>) | undefined): void {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log(`claude-proxy: ${signal} again, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    const stop = server();
+    if (!stop) process.exit(0);
+    const seconds = timeoutMs / 1000;
+    log(
+      `claude-proxy: ${signal}, no new connections; open requests may finish (up to ${seconds} s)`,
+    );
+    const timer = setTimeout(() => {
+      log(`claude-proxy: shutdown timeout (${seconds} s) reached, closing open requests`);
+      process.exit(0);
+    }, timeoutMs);
+    stop().then(() => {
+      clearTimeout(timer);
+      log("claude-proxy: stopped");
+      process.exit(0);
+    }, (error) => {
+      log(`claude-proxy: shutdown failed: ${(error as Error).message}`);
+      process.exit(1);
+    });
   };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  // Windows delivers only SIGINT (Ctrl-C) and SIGBREAK.
+  if (process.platform !== "win32") process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+function log(line: string): void {
+  // deno-lint-ignore no-console
+  console.error(line);
 }
 
 function serve(
   config: Config,
   handler: (request: Request) => Promise<Response>,
   announce: (port: number) => void,
-): () => void {
+): () => Promise<void> {
   if (typeof Bun !== "undefined") {
     // Bun closes connections idle for 10 s by default, streams included; thinking models can be
     // silent longer than that (oven-sh/bun#27479).
@@ -117,7 +139,8 @@ function serve(
       idleTimeout: 0,
     });
     announce(server.port);
-    return () => server.stop(true);
+    // stop() without force: closes the listener, resolves when open requests have finished.
+    return () => server.stop();
   }
   const server = Deno.serve({
     hostname: config.host,
@@ -129,7 +152,8 @@ function serve(
         error: { type: "api_error", message: "Internal proxy error; see the proxy's log" },
       }, { status: 500 }),
   }, handler);
-  return () => void server.shutdown();
+  // shutdown(): closes the listener, resolves when open requests (streams too) have finished.
+  return () => server.shutdown();
 }
 
-main();
+await main();
