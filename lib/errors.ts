@@ -109,6 +109,18 @@ export function readErrorDetail(body: unknown, fallbackText: string): UpstreamEr
   return { message: text.slice(0, 300) || "no error message" };
 }
 
+/** Reads a non-2xx response's body (JSON or not) into its error details. */
+export async function readErrorResponse(response: Response): Promise<UpstreamErrorDetail> {
+  const text = await response.text().catch(() => "");
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return readErrorDetail(body, text);
+}
+
 /**
  * Maps an upstream HTTP error to the status and type Claude clients act on. Context-window
  * overflows become Anthropic's "prompt is too long" 400, which Claude Code answers by

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Timeouts } from "./config.ts";
-import { fromFetchFailure, fromUpstreamStatus, ProxyError, readErrorDetail } from "./errors.ts";
+import { fromFetchFailure, fromUpstreamStatus, ProxyError, readErrorResponse } from "./errors.ts";
 
 /** A fetch function; tests inject a fake one. */
 export type Fetch = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
@@ -189,16 +189,9 @@ async function attemptOnce(
     // The exchange's signal stays linked: aborting it must also stop reading this body.
     if (response.ok) return { ok: true, response };
     exchange.removeEventListener("abort", forward);
-    const text = await response.text().catch(() => "");
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
     const error = fromUpstreamStatus(
       response.status,
-      readErrorDetail(body, text),
+      await readErrorResponse(response),
       call.label,
       response.headers,
     );

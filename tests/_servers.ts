@@ -55,6 +55,9 @@ const ROOT = new URL("../", import.meta.url);
 /** A running proxy process. */
 export interface ProxyProcess {
   url: string;
+  child: Deno.ChildProcess;
+  /** Resolves once stderr has been read to its end. */
+  drained: Promise<void>;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
   close(): Promise<void>;
@@ -116,6 +119,8 @@ export async function startProxy(
   }
   return {
     url,
+    child,
+    drained,
     stderr: () => text,
     async close() {
       child.kill("SIGTERM");

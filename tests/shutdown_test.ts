@@ -4,8 +4,7 @@
  * or the binary in CLAUDE_PROXY_BIN (Bun.serve's stop() or Deno.serve's shutdown()).
  */
 import assert from "node:assert/strict";
-import { cliCommand } from "./_cli.ts";
-import { startMockUpstream, textChunks } from "./_servers.ts";
+import { startMockUpstream, startProxy, textChunks } from "./_servers.ts";
 
 const sse = (chunks: unknown[], delayMs: number) =>
   new Response(
@@ -23,40 +22,6 @@ const sse = (chunks: unknown[], delayMs: number) =>
     { headers: { "content-type": "text/event-stream" } },
   );
 
-async function startProxyProcess(args: string[]) {
-  const { command, args: fullArgs } = cliCommand(["--port", "0", ...args]);
-  const child = new Deno.Command(command, {
-    args: fullArgs,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let url: string | undefined;
-  const deadline = Date.now() + 30_000;
-  while (!url && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-    url = /listening on (http:\/\/[^\s]+)/.exec(text)?.[1];
-  }
-  const drained = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  })();
-  if (!url) {
-    child.kill("SIGKILL");
-    await child.status;
-    throw new Error(`proxy did not start:\n${text}`);
-  }
-  return { child, url, drained, stderr: () => text };
-}
-
 function streamRequest(url: string) {
   return fetch(`${url}/v1/messages`, {
     method: "POST",
@@ -73,7 +38,7 @@ function streamRequest(url: string) {
 Deno.test("shutdown: SIGTERM during a stream lets it finish, refuses new connections, exits 0", async () => {
   // 8 chunks 250 ms apart: about 2 s of streaming.
   const upstream = startMockUpstream(() => sse(textChunks("one two three four five "), 250));
-  const proxy = await startProxyProcess(["--base-url", upstream.url, "--model", "gpt-test"]);
+  const proxy = await startProxy(["--base-url", upstream.url, "--model", "gpt-test"]);
   try {
     const response = await streamRequest(proxy.url);
     assert.equal(response.status, 200);
@@ -120,7 +85,7 @@ Deno.test("shutdown: --shutdown-timeout bounds the wait, then exits 0", async ()
   // 30 chunks 500 ms apart: 15 s, far longer than the 1 s timeout.
   const words = Array.from({ length: 28 }, (_, i) => `w${i} `).join("");
   const upstream = startMockUpstream(() => sse(textChunks(words), 500));
-  const proxy = await startProxyProcess([
+  const proxy = await startProxy([
     "--base-url",
     upstream.url,
     "--model",
@@ -154,7 +119,7 @@ Deno.test("shutdown: --shutdown-timeout bounds the wait, then exits 0", async ()
 
 Deno.test("shutdown: SIGTERM while idle exits 0 at once", async () => {
   const upstream = startMockUpstream(() => new Response("{}"));
-  const proxy = await startProxyProcess(["--base-url", upstream.url]);
+  const proxy = await startProxy(["--base-url", upstream.url]);
   try {
     const started = Date.now();
     proxy.child.kill("SIGTERM");

@@ -4,7 +4,7 @@
  * rejected max_tokens, unreachable). Used by `setup` (the live test) and `doctor`.
  * @module
  */
-import { readErrorDetail } from "../errors.ts";
+import { readErrorResponse } from "../errors.ts";
 
 /** Where to send the probe. */
 export interface ProbeTarget {
@@ -61,14 +61,7 @@ export function unreachable(url: string, error: unknown): ProbeResult {
 }
 
 async function readReason(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return readErrorDetail(body, text).message;
+  return (await readErrorResponse(response)).message;
 }
 
 /** Turns a non-2xx answer into plain words. */
