@@ -382,3 +382,32 @@ Deno.test("dynamic routing is off by default and limited to the allowlist", asyn
   const count = await handler(post(path.replace(/messages$/, "messages/count_tokens"), basic));
   assert.equal(count.status, 200);
 });
+
+Deno.test("empty messages and non-object tools are 400s naming the field", async () => {
+  const { handler, requests } = handlerWith(() => completion("x"));
+  const empty = await handler(post("/v1/messages", { ...basic, messages: [] }));
+  assert.equal(empty.status, 400);
+  assert.match((await errorOf(empty)).message, /^messages: /);
+  const tools = await handler(post("/v1/messages", { ...basic, tools: ["Bash"] }));
+  assert.equal(tools.status, 400);
+  assert.match((await errorOf(tools)).message, /^tools\.0: /);
+  assert.equal(requests.length, 0);
+});
+
+Deno.test("upstream response headers are not relayed (no set-cookie, no hop-by-hop)", async () => {
+  const { handler } = handlerWith(() =>
+    new Response(sseText(textChunks("hi")), {
+      headers: {
+        "content-type": "text/event-stream",
+        "set-cookie": "session=upstream-secret",
+        "x-upstream-internal": "1",
+        "keep-alive": "timeout=5",
+      },
+    })
+  );
+  const response = await handler(post("/v1/messages", { ...basic, stream: true }));
+  await response.text();
+  for (const name of ["set-cookie", "x-upstream-internal", "keep-alive"]) {
+    assert.equal(response.headers.get(name), null, name);
+  }
+});

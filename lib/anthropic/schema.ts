@@ -149,7 +149,7 @@ export const SystemPrompt = z.union([z.string(), z.array(ContentBlockSchema)]);
 
 const requestShape = {
   model: z.string().min(1),
-  messages: z.array(MessageParam),
+  messages: z.array(MessageParam).min(1),
   system: SystemPrompt.nullish(),
   tools: z.array(ToolDefinition).nullish(),
   tool_choice: ToolChoice.nullish(),
