@@ -263,6 +263,9 @@ Deno.test("handler answers max_tokens 0 without calling upstream", async () => {
   assert.equal(response.status, 200);
   const body = await response.json();
   assert.deepEqual(body.content, []);
+  const streamed = await handler(post("/v1/messages", { ...basic, max_tokens: 0, stream: true }));
+  assert.equal(streamed.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  assert.match(await streamed.text(), /event: message_stop/);
   assert.equal(requests.length, 0);
 });
 

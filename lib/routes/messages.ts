@@ -3,7 +3,7 @@
  * translation logic lives in lib/translate.
  * @module
  */
-import { MessagesRequest, type StreamEvent } from "../anthropic/schema.ts";
+import { type MessageResponse, MessagesRequest, type StreamEvent } from "../anthropic/schema.ts";
 import { readJson, validate } from "../anthropic/validate.ts";
 import type { Backend } from "../config.ts";
 import { ProxyError } from "../errors.ts";
@@ -50,7 +50,7 @@ export async function messagesRoute(
   const id = `msg_${randomId(24)}`;
   if (body.max_tokens === 0) {
     // Anthropic answers max_tokens 0 (a cache pre-warm) without generating anything.
-    return jsonResponse({
+    const empty: MessageResponse = {
       id,
       type: "message",
       role: "assistant",
@@ -64,7 +64,10 @@ export async function messagesRoute(
         cache_creation_input_tokens: 0,
         cache_read_input_tokens: 0,
       },
-    });
+    };
+    return body.stream
+      ? new Response(encodeEvents(messageToEvents(empty)), { headers: SSE_HEADERS })
+      : jsonResponse(empty);
   }
 
   const translated = anthropicRequestToOpenAI(body, {
