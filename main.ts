@@ -44,6 +44,13 @@ function describe(config: Config): string {
   }
   const key = config.backend.apiKey ? "configured API key" : "the client's own API key";
   lines.push(`  upstream auth: ${key}`);
+  if (Object.values(config.tiers).some((tier) => tier.type === "anthropic")) {
+    lines.push(
+      `  dialects: ${
+        Object.entries(config.tiers).map(([tier, backend]) => `${tier} ${backend.type}`).join(", ")
+      } (POST /v1/chat/completions and /v1/messages both served)`,
+    );
+  }
   return lines.join("\n");
 }
 

@@ -5,6 +5,14 @@
  * @module
  */
 import { z } from "zod";
+import {
+  AZURE_API_VERSION,
+  PRESETS,
+  type Provider,
+  providerOf,
+  PROVIDERS,
+  withApiVersion,
+} from "./providers.ts";
 
 /** Log levels, least to most verbose. */
 export type LogLevel = "error" | "warn" | "info" | "debug";
@@ -20,7 +28,15 @@ export interface Backend {
   apiKey?: string;
   /** Upstream model; undefined passes the requested name through. */
   model?: string;
+  /** The API the backend speaks; undefined means openai (chat completions). */
+  type?: BackendType;
 }
+
+/** A backend's dialect: OpenAI chat completions, or Anthropic's Messages API. */
+export type BackendType = "openai" | "anthropic";
+export const BACKEND_TYPES: readonly BackendType[] = ["openai", "anthropic"];
+/** Anthropic's API: the default base URL when --backend-type anthropic is given alone. */
+export const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
 
 /** The whole configuration; the handler is built from it and nothing else. */
 export interface Config {
@@ -32,6 +48,18 @@ export interface Config {
   logLevel: LogLevel;
   cleanSchemas: AutoSwitch;
   reasoningEffort: AutoSwitch;
+  /** The provider preset named with --provider; undefined infers it from each base URL. */
+  provider?: Provider;
+  /** Past reasoning back upstream as reasoning_content (auto: by provider and model). */
+  reasoningHistory?: "auto" | "off" | "all" | "after-last-user";
+  /** Gemini 3 thought signatures carried through tool ids (auto: on for Gemini). */
+  thoughtSignatures?: AutoSwitch;
+  /** Send metadata.user_id as `user` (auto: off for Gemini). */
+  sendUser?: AutoSwitch;
+  /** Send PDF documents as `file` parts (auto: OpenAI, OpenRouter, Azure). */
+  pdfFiles?: AutoSwitch;
+  /** Send max_completion_tokens instead of max_tokens (auto: OpenAI reasoning models). */
+  maxCompletionTokens?: AutoSwitch;
   envFile?: string;
   timeouts: Timeouts;
   /** Retries of a failed upstream call before any byte reached the client. */
@@ -92,6 +120,13 @@ const tierFlags = TIERS.flatMap((tier): FlagSpec[] => {
       value: "KEY",
       help: `API key for the ${tier} tier (default: --api-key)`,
     },
+    {
+      flag: `${tier}-backend-type`,
+      env: [`${upper}_BACKEND_TYPE`],
+      value: "openai|anthropic",
+      help:
+        `API the ${tier} tier's backend speaks (default: inferred from its URL, else --backend-type)`,
+    },
   ];
 });
 
@@ -117,6 +152,13 @@ export const FLAGS: readonly FlagSpec[] = [
     env: ["API_KEY", "OPENAI_API_KEY"],
     value: "KEY",
     help: "Backend API key (default: forward the key the client sends)",
+  },
+  {
+    flag: "backend-type",
+    env: ["BACKEND_TYPE"],
+    value: "openai|anthropic",
+    help:
+      "API the backend speaks (default: anthropic when the base URL's host is api.anthropic.com, else openai)",
   },
   {
     flag: "model",
@@ -145,6 +187,56 @@ export const FLAGS: readonly FlagSpec[] = [
     default: "auto",
     help:
       "Send reasoning_effort when the client asks for thinking (auto: for models known to take it)",
+  },
+  {
+    flag: "provider",
+    env: ["PROVIDER"],
+    value: "NAME",
+    help:
+      "Backend preset, listed below: default --base-url and the switches below (default: inferred from the base URL's host)",
+  },
+  {
+    flag: "reasoning-history",
+    env: ["REASONING_HISTORY"],
+    value: "auto|off|all|after-last-user",
+    default: "auto",
+    help:
+      "Send past reasoning back as reasoning_content: all (DeepSeek V3+/V4, Kimi, GLM), after-last-user (DeepSeek R1) (auto: by provider and model name)",
+  },
+  {
+    flag: "thought-signatures",
+    env: ["THOUGHT_SIGNATURES"],
+    value: "auto|on|off",
+    default: "auto",
+    help: "Return Gemini 3 tool-call thought signatures on the next turn (auto: on for Gemini)",
+  },
+  {
+    flag: "send-user",
+    env: ["SEND_USER"],
+    value: "auto|on|off",
+    default: "auto",
+    help: "Send the client's metadata.user_id as user (auto: off for Gemini)",
+  },
+  {
+    flag: "pdf-files",
+    env: ["PDF_FILES"],
+    value: "auto|on|off",
+    default: "auto",
+    help: "Send PDF documents as file parts (auto: OpenAI, OpenRouter, Azure; else a clear 400)",
+  },
+  {
+    flag: "max-completion-tokens",
+    env: ["MAX_COMPLETION_TOKENS"],
+    value: "auto|on|off",
+    default: "auto",
+    help: "Send max_completion_tokens instead of max_tokens (auto: OpenAI o*/gpt-5 models)",
+  },
+  {
+    flag: "azure-api-version",
+    env: ["AZURE_API_VERSION", "OPENAI_API_VERSION"],
+    value: "VERSION",
+    default: AZURE_API_VERSION,
+    help: "api-version query for Azure OpenAI deployment URLs",
   },
   {
     flag: "log-level",
@@ -304,19 +396,40 @@ export function loadConfig(
   };
   const text = (flag: string) => setting(flag)?.value;
 
+  const backendType = (flag: string) => {
+    const value = setting(flag);
+    return value && choice(value, BACKEND_TYPES);
+  };
+  const mainType = backendType("backend-type");
+  const provider = setting("provider") && choice(setting("provider")!, PROVIDERS);
+  const mainUrl = presetBaseUrl(setting("base-url")!, provider);
+  const mainBase = mainType === "anthropic" && mainUrl.source === "default"
+    ? ANTHROPIC_BASE_URL
+    : baseUrl(mainUrl);
   const backend: Backend = {
-    baseUrl: baseUrl(setting("base-url")!),
+    baseUrl: mainBase,
     apiKey: text("api-key"),
     model: text("model"),
+    type: mainType ?? inferBackendType(mainBase),
   };
   const tiers = Object.fromEntries(TIERS.map((tier) => {
     const url = setting(`${tier}-base-url`);
+    const tierBase = url ? baseUrl(url) : backend.baseUrl;
     return [tier, {
-      baseUrl: url ? baseUrl(url) : backend.baseUrl,
+      baseUrl: tierBase,
       apiKey: text(`${tier}-api-key`) ?? backend.apiKey,
       model: text(`${tier}-model`) ?? backend.model,
+      type: backendType(`${tier}-backend-type`) ??
+        (url ? mainType ?? inferBackendType(tierBase) : backend.type),
     }];
   })) as Record<Tier, Backend>;
+  // Azure deployments need the api-version query on every request.
+  const azureVersion = text("azure-api-version")!;
+  for (const target of [...Object.values(tiers), backend]) {
+    if (providerOf(provider, mainBase, target.baseUrl) === "azure") {
+      target.baseUrl = withApiVersion(target.baseUrl, azureVersion);
+    }
+  }
 
   const host = text("host")!;
   if (!isLoopback(host) && !text("auth-token") && !boolean(setting("allow-unauthenticated"))) {
@@ -335,6 +448,18 @@ export function loadConfig(
       logLevel: choice(setting("log-level")!, ["error", "warn", "info", "debug"] as const),
       cleanSchemas: choice(setting("clean-schemas")!, ["auto", "on", "off"] as const),
       reasoningEffort: choice(setting("reasoning-effort")!, ["auto", "on", "off"] as const),
+      provider,
+      reasoningHistory: choice(
+        setting("reasoning-history")!,
+        ["auto", "off", "all", "after-last-user"] as const,
+      ),
+      thoughtSignatures: choice(setting("thought-signatures")!, ["auto", "on", "off"] as const),
+      sendUser: choice(setting("send-user")!, ["auto", "on", "off"] as const),
+      pdfFiles: choice(setting("pdf-files")!, ["auto", "on", "off"] as const),
+      maxCompletionTokens: choice(
+        setting("max-completion-tokens")!,
+        ["auto", "on", "off"] as const,
+      ),
       envFile: text("env-file"),
       timeouts: {
         connectMs: seconds(setting("connect-timeout")!),
@@ -353,6 +478,26 @@ export function loadConfig(
       shutdownTimeoutMs: seconds(setting("shutdown-timeout")!),
     },
   };
+}
+
+/** The dialect a base URL implies: anthropic for Anthropic's own API host, else openai. */
+export function inferBackendType(url: string): BackendType {
+  return /(^|\.)api\.anthropic\.com$/i.test(new URL(url).hostname) ? "anthropic" : "openai";
+}
+
+/** The base URL setting, or the preset's when only the default was there to take. */
+function presetBaseUrl(
+  setting: { value: string; source: string },
+  provider: Provider | undefined,
+): { value: string; source: string } {
+  if (!provider || setting.source !== "default") return setting;
+  const url = PRESETS[provider].baseUrl;
+  if (!url) {
+    throw new ConfigError(
+      `--provider ${provider} needs --base-url (for Azure: https://<resource>.openai.azure.com/openai/deployments/<deployment>)`,
+    );
+  }
+  return { value: url, source: `--provider ${provider}` };
 }
 
 /** Loopback addresses: 127.0.0.0/8, ::1, localhost. */

@@ -13,6 +13,9 @@ import { RequestLog } from "./request_log.ts";
 import { clientKey, type Context, jsonResponse } from "./routes/context.ts";
 import { countTokensRoute } from "./routes/count_tokens.ts";
 import { messagesRoute } from "./routes/messages.ts";
+import { chatCompletionsRoute } from "./routes/chat_completions.ts";
+import { asksOpenAIStyle } from "./dialect.ts";
+import { openAIError } from "./openai/errors.ts";
 import { modelsRoute } from "./routes/models.ts";
 import { DEFAULT_TIMING, type StreamTiming } from "./stream_response.ts";
 import { TokenCounter } from "./tokens.ts";
@@ -69,7 +72,8 @@ export function createHandler(
       response = await route(request, url.pathname, context);
     } catch (error) {
       // The client's own key may be quoted back by a backend: redact it too.
-      response = errorResponse(error, requestId, logger, [...secrets, clientKey(request)]);
+      const dialect = openAIPath(url.pathname) ? "openai" : "anthropic";
+      response = errorResponse(error, requestId, logger, [...secrets, clientKey(request)], dialect);
       log.error = error instanceof Error ? error.message : String(error);
     }
     log.status = response.status;
@@ -93,7 +97,12 @@ function route(request: Request, path: string, context: Context): Promise<Respon
   if (method === "POST" && path === "/v1/messages/count_tokens") {
     return countTokensRoute(request, context);
   }
-  if (method === "GET" && path === "/v1/models") return modelsRoute(context.config);
+  if (method === "POST" && path === "/v1/chat/completions") {
+    return chatCompletionsRoute(request, context);
+  }
+  if (method === "GET" && path === "/v1/models") {
+    return modelsRoute(context.config, asksOpenAIStyle(request) ? "openai" : "anthropic");
+  }
   const dynamic = method === "POST" ? dynamicPath(context.config, path) : undefined;
   if (dynamic?.endpoint === "messages") return messagesRoute(request, context, dynamic.backend);
   if (dynamic) return countTokensRoute(request, context, dynamic.backend);
@@ -103,7 +112,7 @@ function route(request: Request, path: string, context: Context): Promise<Respon
   throw new ProxyError(
     404,
     "not_found_error",
-    `No route for ${method} ${path}; this proxy serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and GET /healthz`,
+    `No route for ${method} ${path}; this proxy serves POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/chat/completions, GET /v1/models and GET /healthz`,
   );
 }
 
@@ -125,6 +134,14 @@ function authorize(request: Request, path: string, token: string | undefined): v
   }
 }
 
+/**
+ * Requests whose errors are rendered in OpenAI's dialect. GET /v1/models keeps Anthropic's
+ * envelope for its (auth) errors: both SDKs read a status and a message from it.
+ */
+function openAIPath(path: string): boolean {
+  return path === "/v1/chat/completions";
+}
+
 /** Compares two strings without an early exit, so timing does not reveal the matching prefix. */
 export function constantTimeEqual(a: string, b: string): boolean {
   const left = new TextEncoder().encode(a);
@@ -141,6 +158,7 @@ function errorResponse(
   requestId: string,
   logger: Logger,
   secrets: (string | undefined)[],
+  dialect: "openai" | "anthropic" = "anthropic",
 ): Response {
   let problem: ProxyError;
   if (error instanceof ProxyError) problem = error;
@@ -152,9 +170,16 @@ function errorResponse(
     );
     problem = new ProxyError(500, "api_error", "Internal proxy error; see the proxy's log");
   }
-  const body = anthropicErrorBody(problem, requestId);
-  body.error.message = redact(body.error.message, secrets);
-  const response = jsonResponse(body, problem.status);
+  let response: Response;
+  if (dialect === "openai") {
+    const { status, body } = openAIError(problem);
+    body.error.message = redact(body.error.message, secrets);
+    response = jsonResponse(body, status);
+  } else {
+    const body = anthropicErrorBody(problem, requestId);
+    body.error.message = redact(body.error.message, secrets);
+    response = jsonResponse(body, problem.status);
+  }
   for (const [name, value] of Object.entries(problem.headers)) response.headers.set(name, value);
   return response;
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import { FLAGS } from "./config.ts";
+import { presetHelp } from "./providers.ts";
 import { VERSION } from "./version.ts";
 
 /** The full --help text. */
@@ -26,6 +27,9 @@ export function helpText(): string {
     "",
     ...rows,
     `${"  --help, --version".padEnd(36)} Show this help or the version`,
+    "",
+    "Providers (--provider; inferred from the base URL's host when not given):",
+    ...presetHelp(),
     "",
     "Example: claude-proxy --base-url https://api.openai.com/v1 --api-key sk-... --model gpt-4o",
     "Then:    ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_AUTH_TOKEN=unused claude",

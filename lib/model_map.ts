@@ -4,7 +4,8 @@
  */
 import type { Backend, Config, Tier } from "./config.ts";
 import { ProxyError } from "./errors.ts";
-import type { RequestOptions } from "./translate/anthropic_request_to_openai.ts";
+import { inferProvider, PRESETS, type Provider, providerOf } from "./providers.ts";
+import type { ReasoningHistory, RequestOptions } from "./translate/anthropic_request_to_openai.ts";
 
 /** Where one request goes. */
 export interface Route {
@@ -16,10 +17,18 @@ export interface Route {
   label: string;
   /** Translation switches for this backend and model. */
   options: Omit<RequestOptions, "model" | "maxTokensCap">;
+  /** The provider preset in effect (named with --provider or inferred from the host). */
+  provider: Provider;
+  /** Header that carries the key instead of `Authorization: Bearer` (Azure: `api-key`). */
+  apiKeyHeader?: string;
 }
 
-const GEMINI_HOST = /(^|\.)generativelanguage\.googleapis\.com$/;
-const PDF_HOSTS = /(^|\.)(api\.openai\.com|openrouter\.ai)$/;
+// Backends that want past reasoning back (DeepSeek, Kimi/Moonshot, GLM/Zhipu), by host or model.
+const REASONING_HISTORY_HOST =
+  /(^|\.)(api\.deepseek\.com|api\.moonshot\.(ai|cn)|open\.bigmodel\.cn|api\.z\.ai)$/;
+const REASONING_HISTORY_MODEL = /deepseek|kimi|moonshot|glm/i;
+// DeepSeek R1 (and its distills) 400 on reasoning from before the last user message.
+const R1_MODEL = /(^|[/_:-])(deepseek-)?r1([/_:.-]|$)/i;
 // OpenAI reasoning models take max_completion_tokens and reject sampling parameters.
 const OPENAI_REASONING_MODEL = /(^|\/)(o\d|gpt-5)/i;
 // Models known to take reasoning_effort; other backends may answer it with a 400.
@@ -40,22 +49,60 @@ export function resolveRoute(config: Config, requestedModel: string, dynamic?: B
   const backend = dynamic ?? (tier ? config.tiers[tier] : config.backend);
   const model = backend.model ?? requestedModel;
   const url = new URL(backend.baseUrl);
-  const gemini = GEMINI_HOST.test(url.hostname);
-  const auto = (setting: "auto" | "on" | "off", guess: boolean) =>
-    setting === "auto" ? guess : setting === "on";
-  return {
+  const provider = dynamic
+    ? inferProvider(backend.baseUrl)
+    : providerOf(config.provider, config.backend.baseUrl, backend.baseUrl);
+  const preset = PRESETS[provider];
+  const auto = (setting: "auto" | "on" | "off" | undefined, guess: boolean) =>
+    !setting || setting === "auto" ? guess : setting === "on";
+  const byModel = (value: boolean | "model", test: RegExp) =>
+    value === "model" ? test.test(model) : value;
+  const reasoningModel = OPENAI_REASONING_MODEL.test(model);
+  const route: Route = {
     tier,
     backend,
     model,
     label: `${url.origin}${url.pathname}`.replace(/\/+$/, ""),
+    provider,
     options: {
-      cleanSchemas: auto(config.cleanSchemas, gemini),
-      reasoningEffort: auto(config.reasoningEffort, REASONING_EFFORT_MODEL.test(model)),
-      reasoningModel: OPENAI_REASONING_MODEL.test(model),
-      acceptsPdf: PDF_HOSTS.test(url.hostname),
-      sendUser: !gemini,
+      cleanSchemas: auto(config.cleanSchemas, preset.cleanSchemas),
+      reasoningEffort: auto(
+        config.reasoningEffort,
+        byModel(preset.reasoningEffort, REASONING_EFFORT_MODEL),
+      ),
+      reasoningModel,
+      acceptsPdf: auto(config.pdfFiles, preset.acceptsPdf),
+      sendUser: auto(config.sendUser, preset.sendUser),
+      reasoningHistory: reasoningHistory(config, preset.reasoningHistory, url.hostname, model),
+      thoughtSignatures: auto(config.thoughtSignatures, preset.thoughtSignatures),
     },
   };
+  const maxCompletionTokens = auto(
+    config.maxCompletionTokens,
+    byModel(preset.maxCompletionTokens, OPENAI_REASONING_MODEL),
+  );
+  if (maxCompletionTokens !== reasoningModel) {
+    route.options.maxCompletionTokens = maxCompletionTokens;
+  }
+  if (preset.apiKeyHeader) route.apiKeyHeader = preset.apiKeyHeader;
+  return route;
+}
+
+/**
+ * Whether and how past reasoning goes back: DeepSeek R1 models only after the last user message,
+ * every other model that wants it (DeepSeek V3.1+/V4, Kimi, GLM) on every assistant message.
+ */
+function reasoningHistory(
+  config: Config,
+  preset: ReasoningHistory | "model",
+  host: string,
+  model: string,
+): ReasoningHistory {
+  const style = R1_MODEL.test(model) ? "after-last-user" : "all";
+  const setting = config.reasoningHistory ?? "auto";
+  if (setting !== "auto") return setting;
+  if (preset !== "model") return preset === "off" ? "off" : style;
+  return REASONING_HISTORY_HOST.test(host) || REASONING_HISTORY_MODEL.test(model) ? style : "off";
 }
 
 /**

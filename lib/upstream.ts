@@ -25,6 +25,10 @@ export interface UpstreamCall {
   body: string;
   /** The client's signal: aborting it aborts the upstream request. */
   signal: AbortSignal;
+  /** The backend's dialect: anthropic sends the key as x-api-key with anthropic-version. */
+  dialect?: "openai" | "anthropic";
+  /** Extra request headers (anthropic-beta, the client's anthropic-version). */
+  headers?: Record<string, string>;
 }
 
 /** How hard to try. */
@@ -51,6 +55,9 @@ export interface UpstreamResponse {
   /** Stops the total-time clock once the body has been consumed. */
   settle(): void;
 }
+
+/** The Messages API version sent to anthropic backends unless the client named one. */
+export const ANTHROPIC_VERSION = "2023-06-01";
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504, 529]);
 const BASE_DELAY_MS = 500;
@@ -177,7 +184,11 @@ async function attemptOnce(
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
   };
-  if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
+  if (call.dialect === "anthropic") {
+    headers["anthropic-version"] = ANTHROPIC_VERSION;
+    if (call.apiKey) headers["x-api-key"] = call.apiKey;
+  } else if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
+  Object.assign(headers, call.headers);
   try {
     const response = await fetchFn(call.url, {
       method: "POST",

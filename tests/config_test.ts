@@ -28,7 +28,7 @@ function fails(argv: string[], env: Record<string, string>, message: string) {
 }
 
 Deno.test("loadConfig uses defaults when nothing is set", () => {
-  const backend = { baseUrl: OPENAI, apiKey: undefined, model: undefined };
+  const backend = { baseUrl: OPENAI, apiKey: undefined, model: undefined, type: "openai" };
   assert.deepStrictEqual(config(), {
     host: "127.0.0.1",
     port: 8787,
@@ -38,6 +38,12 @@ Deno.test("loadConfig uses defaults when nothing is set", () => {
     logLevel: "info",
     cleanSchemas: "auto",
     reasoningEffort: "auto",
+    provider: undefined,
+    reasoningHistory: "auto",
+    thoughtSignatures: "auto",
+    sendUser: "auto",
+    pdfFiles: "auto",
+    maxCompletionTokens: "auto",
     envFile: undefined,
     timeouts: { connectMs: 10_000, firstByteMs: 600_000, idleMs: 300_000, totalMs: 3_600_000 },
     retries: 2,
@@ -85,6 +91,7 @@ Deno.test("loadConfig prefers flags over the environment", () => {
     baseUrl: OPENAI,
     apiKey: "env-key",
     model: "env-model",
+    type: "openai",
   });
   assert.equal(fromEnv.logLevel, "warn");
   const fromFlags = config(
@@ -96,6 +103,7 @@ Deno.test("loadConfig prefers flags over the environment", () => {
     baseUrl: OPENAI,
     apiKey: "flag-key",
     model: "flag-model",
+    type: "openai",
   });
   assert.equal(fromFlags.logLevel, "debug");
 });
@@ -150,9 +158,9 @@ Deno.test("loadConfig lets each tier fall back to the main backend", () => {
     HAIKU_API_KEY: "haiku-key",
   });
   assert.deepStrictEqual(cfg.tiers, {
-    haiku: { baseUrl: "http://local:1234/v1", apiKey: "haiku-key", model: "small" },
-    sonnet: { baseUrl: OPENAI, apiKey: "main-key", model: "main" },
-    opus: { baseUrl: OPENAI, apiKey: "main-key", model: "big" },
+    haiku: { baseUrl: "http://local:1234/v1", apiKey: "haiku-key", model: "small", type: "openai" },
+    sonnet: { baseUrl: OPENAI, apiKey: "main-key", model: "main", type: "openai" },
+    opus: { baseUrl: OPENAI, apiKey: "main-key", model: "big", type: "openai" },
   });
 });
 

@@ -23,15 +23,23 @@ Deno.test("resolveRoute passes the requested model through without a configured 
   const route = resolveRoute(config([]), "gpt-4o-mini");
   assert.deepStrictEqual(route, {
     tier: undefined,
-    backend: { baseUrl: "https://api.openai.com/v1", apiKey: undefined, model: undefined },
+    backend: {
+      baseUrl: "https://api.openai.com/v1",
+      apiKey: undefined,
+      model: undefined,
+      type: "openai",
+    },
     model: "gpt-4o-mini",
     label: "https://api.openai.com/v1",
+    provider: "openai",
     options: {
       cleanSchemas: false,
       reasoningEffort: false,
       reasoningModel: false,
       acceptsPdf: true,
       sendUser: true,
+      reasoningHistory: "off",
+      thoughtSignatures: false,
     },
   });
 });
@@ -70,6 +78,8 @@ Deno.test("resolveRoute cleans schemas and omits user for the Gemini host", () =
     reasoningModel: false,
     acceptsPdf: false,
     sendUser: false,
+    reasoningHistory: "off",
+    thoughtSignatures: true,
   });
   assert.equal(
     resolveRoute(cfg, "claude-sonnet-4-5").label,

@@ -6,7 +6,7 @@
 import { deepStrictEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream";
 import type { StreamEvent, Usage } from "../lib/anthropic/schema.ts";
-import { upstreamToolId } from "../lib/translate/tool_names.ts";
+import { clientToolId, upstreamToolId } from "../lib/translate/tool_names.ts";
 import { accumulate, assertGrammar, fixtureText, sseText, translateSse } from "./_helpers.ts";
 
 // ---- Expected-event builders ------------------------------------------------------------------
@@ -14,6 +14,10 @@ import { accumulate, assertGrammar, fixtureText, sseText, translateSse } from ".
 /** proxySignature() without payload: "cp1." + base64url("{}"). */
 const SIG = "cp1.e30";
 const BACKEND = "http://upstream.test/v1";
+const GEMINI_SIGNED_ID = clientToolId(
+  "function-call-5193384761730651342",
+  "CmQBcsjafKz8k3Q2nJd0Xh7vYt1LwR5eUo9sGbT4aPqZ6mNcVfHiK2yDxE0jWlS8rB3uA7gO1pMtQkCnJ5vXzY9dRwL4hFeT6sUaGqPo2iKmNbVcXzL0yHtRwE=",
+);
 
 function usage(input: number, output: number, cacheRead = 0, cacheWrite = 0): Usage {
   return {
@@ -483,7 +487,8 @@ const FIXTURE_CASES: FixtureCase[] = [
     title: "OpenAIToAnthropicStream emits tool_use for finish_reason stop (gemini)",
     expected: [
       messageStart(),
-      ...toolBlock(0, "function-call-5193384761730651342", "get_weather", '{"location":"Paris"}'),
+      // The thought signature rides in the tool id (reasoning_round_trip_test.ts decodes it).
+      ...toolBlock(0, GEMINI_SIGNED_ID, "get_weather", '{"location":"Paris"}'),
       ...end("tool_use", usage(74, 91)),
     ],
   },

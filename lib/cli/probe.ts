@@ -5,12 +5,15 @@
  * @module
  */
 import { readErrorResponse } from "../errors.ts";
+import { inferProvider, PRESETS } from "../providers.ts";
 
 /** Where to send the probe. */
 export interface ProbeTarget {
   baseUrl: string;
   apiKey?: string;
   model?: string;
+  /** Header for the key instead of Bearer (default: the host's preset, `api-key` on Azure). */
+  apiKeyHeader?: string;
 }
 
 /** The outcome of one probe, ready to print. */
@@ -34,13 +37,22 @@ export interface ProbeOptions {
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 
-function headers(apiKey: string | undefined): Record<string, string> {
+function headers(target: ProbeTarget): Record<string, string> {
   const result: Record<string, string> = {
     "content-type": "application/json",
     accept: "application/json",
   };
-  if (apiKey) result.authorization = `Bearer ${apiKey}`;
+  const header = target.apiKeyHeader ?? PRESETS[inferProvider(target.baseUrl)].apiKeyHeader;
+  if (target.apiKey && header) result[header] = target.apiKey;
+  else if (target.apiKey) result.authorization = `Bearer ${target.apiKey}`;
   return result;
+}
+
+/** base URL + path, keeping a query (Azure's `?api-version=`) at the end. */
+function endpoint(baseUrl: string, path: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}${path}`;
+  return url.href;
 }
 
 /** Why a fetch never got an answer, in plain words. */
@@ -133,11 +145,11 @@ export async function listModels(
   target: ProbeTarget,
   options: ProbeOptions = {},
 ): Promise<ProbeResult & { models?: string[] }> {
-  const url = `${target.baseUrl}/models`;
+  const url = endpoint(target.baseUrl, "/models");
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(url, {
-      headers: headers(target.apiKey),
+      headers: headers(target),
       signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     });
   } catch (error) {
@@ -177,11 +189,11 @@ export async function chatProbe(
   target: ProbeTarget,
   options: ProbeOptions = {},
 ): Promise<ProbeResult> {
-  const url = `${target.baseUrl}/chat/completions`;
+  const url = endpoint(target.baseUrl, "/chat/completions");
   const send = (limit: Record<string, number>) =>
     (options.fetch ?? fetch)(url, {
       method: "POST",
-      headers: headers(target.apiKey),
+      headers: headers(target),
       body: JSON.stringify({
         model: target.model,
         messages: [{ role: "user", content: "Say OK." }],

@@ -31,6 +31,10 @@ export const ToolCall = z.looseObject({
   id: z.string().nullish(),
   type: z.string().nullish(),
   function: FunctionPart.nullish(),
+  // Gemini 3: the call's thought signature, which must come back with the call next turn.
+  extra_content: z.looseObject({
+    google: z.looseObject({ thought_signature: z.string().nullish() }).nullish(),
+  }).nullish(),
 });
 export type ToolCall = z.output<typeof ToolCall>;
 
@@ -90,6 +94,8 @@ export interface OutgoingToolCall {
   id: string;
   type: "function";
   function: { name: string; arguments: string };
+  /** Gemini 3 thought signature, returned with the call it came with. */
+  extra_content?: { google: { thought_signature: string } };
 }
 
 export type ChatMessage =

@@ -22,6 +22,8 @@ import { StreamTranslator } from "../translate/openai_stream_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
 import { postUpstream } from "../upstream.ts";
 import { type Context, jsonResponse, upstreamKey } from "./context.ts";
+import { messagesUrl } from "../dialect.ts";
+import { anthropicHeaders, passThrough } from "./passthrough.ts";
 
 const PING = encodeEvent({ type: "ping" });
 const SSE_HEADERS = {
@@ -36,11 +38,24 @@ export async function messagesRoute(
   dynamic?: Backend,
 ): Promise<Response> {
   const { config, log, logger } = context;
-  const body = validate(MessagesRequest, await readJson(request, context.config.maxBodyBytes));
+  const raw = await readJson(request, context.config.maxBodyBytes);
+  const body = validate(MessagesRequest, raw);
   const route = resolveRoute(config, body.model, dynamic);
   log.model = body.model;
   log.upstreamModel = route.model;
   log.stream = body.stream === true;
+  if (route.backend.type === "anthropic" && !dynamic) {
+    // Same dialect: relay, with the model mapped and the key injected.
+    return passThrough(request, context, {
+      url: messagesUrl(route.backend.baseUrl),
+      label: route.label,
+      apiKey: upstreamKey(route.backend, request, config.authToken),
+      dialect: "anthropic",
+      body: raw as Record<string, unknown>,
+      model: route.model,
+      headers: anthropicHeaders(request),
+    });
+  }
 
   // A dynamic backend never gets the configured key: that key belongs to the configured backend.
   const apiKey = dynamic
@@ -83,7 +98,9 @@ export async function messagesRoute(
   const upstream = await postUpstream(context.fetch, {
     url: chatCompletionsUrl(route.backend.baseUrl),
     label: route.label,
-    apiKey,
+    // Azure takes the key in its own header (route.apiKeyHeader) instead of Bearer.
+    apiKey: route.apiKeyHeader ? undefined : apiKey,
+    headers: route.apiKeyHeader && apiKey ? { [route.apiKeyHeader]: apiKey } : undefined,
     body: upstreamBody,
     signal: request.signal,
   }, {

@@ -9,7 +9,7 @@ import { jsonResponse } from "./context.ts";
 const CREATED_AT = "2025-01-01T00:00:00Z";
 
 /** Claude-named aliases per tier (Claude Code keeps ids starting with "claude"), then upstream models. */
-export function modelsRoute(config: Config): Response {
+export function modelsRoute(config: Config, style: "openai" | "anthropic" = "anthropic"): Response {
   const data: Record<string, unknown>[] = [];
   const entry = (id: string, display: string) => ({
     type: "model",
@@ -32,6 +32,13 @@ export function modelsRoute(config: Config): Response {
     ),
   );
   for (const model of upstream) data.push(entry(model, model));
+  if (style === "openai") {
+    // OpenAI's list shape: clients that validate strictly see only its fields.
+    return jsonResponse({
+      object: "list",
+      data: data.map(({ id, object, created, owned_by }) => ({ id, object, created, owned_by })),
+    });
+  }
   return jsonResponse({
     object: "list",
     data,

@@ -18,7 +18,14 @@ import type {
   OutgoingToolCall,
 } from "../openai/schema.ts";
 import { toOpenAIToolChoice, toOpenAITools } from "./tools.ts";
-import { fingerprint, toolNameTable, upstreamToolId, upstreamToolName } from "./tool_names.ts";
+import { isProxySignature } from "./signature.ts";
+import {
+  decodeToolId,
+  fingerprint,
+  toolNameTable,
+  upstreamToolId,
+  upstreamToolName,
+} from "./tool_names.ts";
 
 /** What the backend accepts; decided by config from the base URL and model. */
 export interface RequestOptions {
@@ -32,11 +39,28 @@ export interface RequestOptions {
   reasoningEffort: boolean;
   /** OpenAI reasoning models: `max_completion_tokens`, no sampling parameters. */
   reasoningModel: boolean;
+  /** Overrides the token field reasoningModel implies (Azure/OpenAI take max_completion_tokens). */
+  maxCompletionTokens?: boolean;
   /** The backend takes PDF `file` parts (OpenAI). */
   acceptsPdf: boolean;
   /** The backend takes the `user` field. */
   sendUser: boolean;
+  /**
+   * Past reasoning sent back as `reasoning_content` on assistant messages (text of thinking blocks
+   * the proxy signed): `all` on every assistant message, `""` when it had none (DeepSeek V3.1+/V4,
+   * Kimi, GLM); `after-last-user` only on assistant messages after the last user message, and
+   * only when there is reasoning (DeepSeek R1: earlier reasoning is a 400); `off` never.
+   */
+  reasoningHistory?: ReasoningHistory;
+  /** Gemini 3: return each tool call's thought signature as `extra_content.google`. */
+  thoughtSignatures?: boolean;
 }
+
+/** How past reasoning goes back upstream; see RequestOptions.reasoningHistory. */
+export type ReasoningHistory = "off" | "all" | "after-last-user";
+
+/** Gemini's documented placeholder for calls whose thought signature is unknown. */
+export const SKIP_THOUGHT_SIGNATURE = "skip_thought_signature_validator";
 
 /** The translated request, warnings to log once, and the tool-name table for the response. */
 export interface TranslatedRequest {
@@ -69,8 +93,9 @@ export function anthropicRequestToOpenAI(
   const maxTokens = options.maxTokensCap
     ? Math.min(request.max_tokens, options.maxTokensCap)
     : request.max_tokens;
-  if (options.reasoningModel) value.max_completion_tokens = maxTokens;
-  else value.max_tokens = maxTokens;
+  if (options.maxCompletionTokens ?? options.reasoningModel) {
+    value.max_completion_tokens = maxTokens;
+  } else value.max_tokens = maxTokens;
 
   if (request.stream) {
     value.stream = true;
@@ -161,13 +186,15 @@ function convertMessages(
       if (pending.size) deferred.push({ role: "system", content: text });
       else out.push({ role: "system", content: text });
     } else if (message.role === "assistant") {
-      const assistant = assistantMessage(blocks, warnings);
+      const assistant = assistantMessage(blocks, options, warnings);
       const previous = out.at(-1);
       if (assistant && previous?.role === "assistant" && !deferred.length) {
         // Anthropic merges consecutive assistant messages into one turn; closing the first
         // turn's calls here would turn their results (in the next user turn) into plain text.
         const texts = [previous.content, assistant.content].filter(Boolean);
         previous.content = texts.length ? texts.join("\n\n") : null;
+        const reasoning = [previous.reasoning_content, assistant.reasoning_content].filter(Boolean);
+        if (reasoning.length) previous.reasoning_content = reasoning.join("\n\n");
         if (assistant.tool_calls) {
           previous.tool_calls = [...previous.tool_calls ?? [], ...assistant.tool_calls];
           for (const call of assistant.tool_calls) pending.add(call.id);
@@ -186,6 +213,19 @@ function convertMessages(
     }
   }
   closePending();
+  applyReasoningHistory(out, options.reasoningHistory ?? "off");
+}
+
+/** Keeps, fills in or removes the reasoning assistantMessage restored, per the backend's rule. */
+function applyReasoningHistory(out: ChatMessage[], mode: ReasoningHistory): void {
+  const lastUser = out.findLastIndex((message) => message.role === "user");
+  out.forEach((message, index) => {
+    if (message.role !== "assistant") return;
+    if (mode === "all") message.reasoning_content ??= "";
+    else if (mode === "off" || index < lastUser || !message.reasoning_content) {
+      delete message.reasoning_content;
+    }
+  });
 }
 
 function textOf(blocks: ContentBlock[], warnings: string[], where: string): string {
@@ -201,9 +241,11 @@ function textOf(blocks: ContentBlock[], warnings: string[], where: string): stri
 
 function assistantMessage(
   blocks: ContentBlock[],
+  options: RequestOptions,
   warnings: string[],
 ): Extract<ChatMessage, { role: "assistant" }> | undefined {
   const texts: string[] = [];
+  const reasoning: string[] = [];
   const calls: OutgoingToolCall[] = [];
   for (const raw of blocks) {
     const block = raw as KnownContentBlock;
@@ -211,19 +253,30 @@ function assistantMessage(
       case "text":
         if (block.text) texts.push(block.text);
         break;
-      case "tool_use":
-        calls.push({
-          id: upstreamToolId(block.id),
+      case "tool_use": {
+        const { id, thoughtSignature } = decodeToolId(block.id);
+        const call: OutgoingToolCall = {
+          id,
           type: "function",
           function: {
             name: upstreamToolName(block.name),
             arguments: JSON.stringify(block.input ?? {}),
           },
-        });
+        };
+        if (options.thoughtSignatures && thoughtSignature) {
+          call.extra_content = { google: { thought_signature: thoughtSignature } };
+        }
+        calls.push(call);
         break;
+      }
       case "thinking":
+        // Never sent as visible text: the model would read its own reasoning as an answer. Only
+        // reasoning the proxy returned (its own signature) goes back, as reasoning_content.
+        if (isProxySignature(block.signature) && block.thinking.trim()) {
+          reasoning.push(block.thinking);
+        }
+        break;
       case "redacted_thinking":
-        // Never sent as visible text: the model would read its own reasoning as an answer.
         break;
       default:
         warnings.push(`assistant message: block of type "${raw.type}" was dropped`);
@@ -235,6 +288,11 @@ function assistantMessage(
     content: texts.length ? texts.join("\n\n") : null,
   };
   if (calls.length) message.tool_calls = calls;
+  // Gemini 3 rejects a turn whose first call lacks its signature (history from another backend).
+  if (options.thoughtSignatures && calls.length && !calls.some((call) => call.extra_content)) {
+    calls[0].extra_content = { google: { thought_signature: SKIP_THOUGHT_SIGNATURE } };
+  }
+  if (reasoning.length) message.reasoning_content = reasoning.join("\n\n");
   return message;
 }
 
@@ -394,7 +452,13 @@ const EFFORTS: Record<string, string> = {
   max: "high",
 };
 
-/** `thinking` and `output_config.effort` → one reasoning_effort (never a contradictory pair). */
+/**
+ * `thinking` and `output_config.effort` → one reasoning_effort, never a contradictory pair:
+ * disabled or absent thinking sends nothing whatever the effort says; `adaptive` takes the effort
+ * setting, else medium (its budget_tokens is ignored); `enabled` takes the effort setting when
+ * there is one (the newer, explicit knob), else its budget (<4096 low, <16384 medium, else high);
+ * xhigh/max clamp to high, the highest value every reasoning backend accepts.
+ */
 function reasoningEffort(request: MessagesRequest): string | undefined {
   const thinking = request.thinking;
   if (!thinking || !thinkingRequested(request)) return undefined;

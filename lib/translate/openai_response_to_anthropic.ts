@@ -64,7 +64,7 @@ export function openAIResponseToAnthropic(
       outputChars += args.json.length;
       content.push({
         type: "tool_use",
-        id: clientToolId(call.id),
+        id: clientToolId(call.id, call.extra_content?.google?.thought_signature || undefined),
         name: clientName,
         input: JSON.parse(args.json),
       });

@@ -45,6 +45,8 @@ interface PendingTool {
   name: string | undefined;
   /** String fragments, or the whole arguments when a backend sent an object. */
   args: string[] | object;
+  /** Gemini 3 thought signature. */
+  signature?: string;
 }
 
 /** Where the translator writes: a TransformStream controller, or a plain collector. */
@@ -79,6 +81,8 @@ export class StreamTranslator {
   #usage: OpenAIUsage | undefined;
   #outputChars = 0;
   #ended = false;
+  /** A thought signature that arrived in a metadata-only fragment before its call. */
+  #pendingSignature: string | undefined;
   readonly #thinkTags = new ThinkTagSplitter();
 
   constructor(options: StreamOptions) {
@@ -221,6 +225,7 @@ export class StreamTranslator {
     const index = fragment.index ?? undefined;
     const name = fragment.function?.name || undefined;
     const args = fragment.function?.arguments;
+    const signature = fragment.extra_content?.google?.thought_signature || undefined;
     const open = this.#tools.slice(this.#toolsEmitted);
     let tool = id !== undefined
       ? open.findLast((candidate) => candidate.id === id) ??
@@ -236,7 +241,13 @@ export class StreamTranslator {
     }
     if (!tool) {
       const hasArgs = args != null && args !== "";
-      if (name === undefined && !hasArgs) return; // metadata only (Gemini thought signatures)
+      if (name === undefined && !hasArgs) {
+        // Metadata only (Gemini thought signatures): it belongs to the latest call, or the next.
+        const latest = open.at(-1);
+        if (signature && latest) latest.signature ??= signature;
+        else if (signature) this.#pendingSignature = signature;
+        return;
+      }
       if (name === undefined && this.#toolsEmitted > 0) {
         throw new ProxyError(
           502,
@@ -244,9 +255,11 @@ export class StreamTranslator {
           `Upstream ${this.#options.backend} sent tool-call arguments after the call had ended`,
         );
       }
-      tool = { id, index, name: undefined, args: [] };
+      tool = { id, index, name: undefined, args: [], signature: this.#pendingSignature };
+      this.#pendingSignature = undefined;
       this.#tools.push(tool);
     }
+    if (signature) tool.signature ??= signature;
     if (name !== undefined) tool.name ??= name;
     tool.id ??= id;
     if (typeof args === "string") {
@@ -275,7 +288,7 @@ export class StreamTranslator {
       }
       this.#outputChars += args.json.length;
       const index = this.#startBlock(
-        { type: "tool_use", id: clientToolId(tool.id), name, input: {} },
+        { type: "tool_use", id: clientToolId(tool.id, tool.signature), name, input: {} },
         controller,
       );
       controller.enqueue({

@@ -6,9 +6,15 @@
  * @module
  */
 
+import { fromBase64Url, toBase64Url } from "./signature.ts";
+
 const VALID_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const VALID_ID = /^[a-zA-Z0-9_-]+$/;
 const ENCODED_ID_PREFIX = "toolu_cp_";
+// Both encodings start with this; upstream ids that do are encoded so they cannot be misread.
+const PROXY_ID_PREFIX = "toolu_cp";
+// An id that also carries a Gemini thought signature: base64url(JSON {i: id, s: signature}).
+const SIGNED_ID_PREFIX = "toolu_cpg_";
 
 /** FNV-1a, 32 bit: a cheap, synchronous, deterministic fingerprint for names. */
 export function fingerprint(text: string): string {
@@ -36,11 +42,22 @@ export function toolNameTable(names: Iterable<string>): Map<string, string> {
   return table;
 }
 
-/** A tool id Claude clients accept: upstream ids kept when valid, else encoded reversibly. */
-export function clientToolId(upstreamId: string | null | undefined): string {
+/**
+ * A tool id Claude clients accept: upstream ids kept when valid, else encoded reversibly. A Gemini
+ * thought signature rides along inside the id (clients send tool ids back verbatim), so the next
+ * request can return it with the call (decodeToolId).
+ */
+export function clientToolId(
+  upstreamId: string | null | undefined,
+  thoughtSignature?: string,
+): string {
+  if (thoughtSignature) {
+    const id = upstreamId || `toolu_${randomId(24)}`;
+    return SIGNED_ID_PREFIX + toBase64Url(JSON.stringify({ i: id, s: thoughtSignature }));
+  }
   if (!upstreamId) return `toolu_${randomId(24)}`;
   // An id that already looks encoded is encoded too, or upstreamToolId would "decode" it.
-  if (VALID_ID.test(upstreamId) && !upstreamId.startsWith(ENCODED_ID_PREFIX)) return upstreamId;
+  if (VALID_ID.test(upstreamId) && !upstreamId.startsWith(PROXY_ID_PREFIX)) return upstreamId;
   let hex = "";
   for (const byte of new TextEncoder().encode(upstreamId)) {
     hex += byte.toString(16).padStart(2, "0");
@@ -48,8 +65,26 @@ export function clientToolId(upstreamId: string | null | undefined): string {
   return ENCODED_ID_PREFIX + hex;
 }
 
+/** The upstream id and thought signature a client tool id carries (see clientToolId). */
+export function decodeToolId(clientId: string): { id: string; thoughtSignature?: string } {
+  if (clientId.startsWith(SIGNED_ID_PREFIX)) {
+    const text = fromBase64Url(clientId.slice(SIGNED_ID_PREFIX.length));
+    try {
+      const value = text === undefined ? undefined : JSON.parse(text);
+      if (typeof value?.i === "string" && value.i && typeof value.s === "string" && value.s) {
+        return { id: value.i, thoughtSignature: value.s };
+      }
+    } catch {
+      // Not one of ours: the id is kept as it is.
+    }
+    return { id: clientId };
+  }
+  return { id: upstreamToolId(clientId) };
+}
+
 /** Reverses clientToolId's encoding so the backend gets back the exact id it issued. */
 export function upstreamToolId(clientId: string): string {
+  if (clientId.startsWith(SIGNED_ID_PREFIX)) return decodeToolId(clientId).id;
   if (!clientId.startsWith(ENCODED_ID_PREFIX)) return clientId;
   const hex = clientId.slice(ENCODED_ID_PREFIX.length);
   if (hex.length % 2 !== 0 || !/^[0-9a-f]+$/.test(hex)) return clientId;

@@ -1,0 +1,180 @@
+/**
+ * POST /v1/chat/completions: OpenAI clients. An anthropic backend gets the request translated
+ * to the Messages API and the answer translated back; an openai backend gets it passed through.
+ * Errors are rendered in OpenAI's envelope by the handler.
+ * @module
+ */
+import { readJson, validate } from "../anthropic/validate.ts";
+import { messagesUrl } from "../dialect.ts";
+import { ProxyError } from "../errors.ts";
+import { openAIError } from "../openai/errors.ts";
+import { ChatCompletionsRequest } from "../openai/request_schema.ts";
+import { chatCompletionsUrl, resolveRoute } from "../model_map.ts";
+import { translatedBody } from "../stream_response.ts";
+import { anthropicResponseToOpenAI } from "../translate/anthropic_response_to_openai.ts";
+import {
+  AnthropicStreamTranslator,
+  encodeOpenAIItems,
+  type OpenAIStreamItem,
+} from "../translate/anthropic_stream_to_openai.ts";
+import { openAIRequestToAnthropic } from "../translate/openai_request_to_anthropic.ts";
+import { randomId } from "../translate/tool_names.ts";
+import { postUpstream } from "../upstream.ts";
+import { type Context, jsonResponse, upstreamKey } from "./context.ts";
+import { anthropicHeaders, passThrough } from "./passthrough.ts";
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+};
+// An SSE comment: OpenAI SDKs skip it; no `id:` field (openai-python mis-dispatches after one).
+const PING = new TextEncoder().encode(": ping\n\n");
+
+/** Handles one chat-completions request. */
+export async function chatCompletionsRoute(request: Request, context: Context): Promise<Response> {
+  const { config, log, logger } = context;
+  const raw = await readJson(request, config.maxBodyBytes);
+  const body = validate(ChatCompletionsRequest, raw);
+  const route = resolveRoute(config, body.model);
+  log.model = body.model;
+  log.upstreamModel = route.model;
+  log.stream = body.stream === true;
+  const apiKey = upstreamKey(route.backend, request, config.authToken);
+
+  if (route.backend.type !== "anthropic") {
+    return passThrough(request, context, {
+      url: chatCompletionsUrl(route.backend.baseUrl),
+      label: route.label,
+      apiKey,
+      dialect: "openai",
+      body: raw as Record<string, unknown>,
+      model: route.model,
+    });
+  }
+
+  const translated = openAIRequestToAnthropic(body, {
+    model: route.model,
+    maxTokensCap: config.maxTokensCap,
+  });
+  const upstreamBody = JSON.stringify(translated.value);
+  if (logger.enabled("debug")) logger.log("debug", `upstream request: ${upstreamBody}`);
+  const upstream = await postUpstream(context.fetch, {
+    url: messagesUrl(route.backend.baseUrl),
+    label: route.label,
+    apiKey,
+    body: upstreamBody,
+    signal: request.signal,
+    dialect: "anthropic",
+    headers: anthropicHeaders(request),
+  }, {
+    timeouts: config.timeouts,
+    retries: config.retries,
+    connectProbe: context.connectProbe,
+    sleep: context.sleep,
+    onRetry: (attempt, delay, reason) =>
+      logger.log("warn", `retry ${attempt} in ${Math.round(delay)}ms: ${reason}`),
+  });
+  const response = upstream.response;
+  const contentType = response.headers.get("content-type") ?? "";
+  const shared = {
+    id: `chatcmpl-${randomId(24)}`,
+    model: body.model,
+    created: Math.floor(Date.now() / 1000),
+    jsonTool: translated.jsonTool,
+  };
+
+  if (!body.stream || /json/i.test(contentType)) {
+    const json = await response.json().catch(() => undefined);
+    upstream.settle();
+    const timedOut = upstream.timedOut();
+    if (timedOut) throw timedOut;
+    if (!json || typeof json !== "object" || !Array.isArray(json.content)) {
+      throw new ProxyError(
+        502,
+        "api_error",
+        `Upstream ${route.label} answered with a body that is not a Messages response`,
+      );
+    }
+    const completion = anthropicResponseToOpenAI(json, shared);
+    const usage = completion.usage as { prompt_tokens: number; completion_tokens: number };
+    log.inputTokens = usage.prompt_tokens;
+    log.outputTokens = usage.completion_tokens;
+    if (!body.stream) return jsonResponse(completion);
+    return new Response(encodeOpenAIItems(completionChunks(completion, translated.includeUsage)), {
+      headers: SSE_HEADERS,
+    });
+  }
+
+  if (!response.body) {
+    upstream.settle();
+    throw new ProxyError(502, "api_error", `Upstream ${route.label} answered without a body`);
+  }
+  const translator = new AnthropicStreamTranslator({
+    ...shared,
+    includeUsage: translated.includeUsage,
+    backend: route.label,
+  });
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    stream = await translatedBody<OpenAIStreamItem>(response.body, translator, {
+      backend: route.label,
+      timing: context.timing,
+      encode: encodeOpenAIItems,
+      failure: (error) => openAIError(error).body as unknown as Record<string, unknown>,
+      ping: PING,
+      observe(item) {
+        if (typeof item === "object" && "error" in item) {
+          log.error = (item.error as { message: string }).message;
+        }
+      },
+      done(outcome) {
+        upstream.settle();
+        const usage = translator.usage;
+        log.inputTokens = (usage.input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) +
+          (usage.cache_creation_input_tokens ?? 0);
+        log.outputTokens = usage.output_tokens ?? undefined;
+        if (outcome === "cancelled") log.error = "client disconnected";
+        log.end(true);
+      },
+      abort: () => upstream.abort(),
+      idleMs: config.timeouts.idleMs,
+      explain: () => upstream.timedOut(),
+      signal: upstream.signal,
+    });
+  } catch (error) {
+    upstream.settle();
+    throw error;
+  }
+  log.defer();
+  return new Response(stream, { status: 200, headers: SSE_HEADERS });
+}
+
+/** A whole completion as stream chunks (a backend that answered a stream request with JSON). */
+function completionChunks(
+  completion: Record<string, unknown>,
+  includeUsage: boolean,
+): OpenAIStreamItem[] {
+  const { choices, usage, ...base } = completion as {
+    choices: { message: Record<string, unknown>; finish_reason: string }[];
+    usage: unknown;
+  };
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
+    ...base,
+    object: "chat.completion.chunk",
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
+  const message = choices[0].message;
+  const items: OpenAIStreamItem[] = [chunk({ role: "assistant", content: "" })];
+  if (message.reasoning_content) {
+    items.push(chunk({ reasoning_content: message.reasoning_content }));
+  }
+  if (message.content) items.push(chunk({ content: message.content }));
+  const calls = (message.tool_calls ?? []) as Record<string, unknown>[];
+  if (calls.length) {
+    items.push(chunk({ tool_calls: calls.map((call, index) => ({ index, ...call })) }));
+  }
+  items.push(chunk({}, choices[0].finish_reason));
+  if (includeUsage) items.push({ ...base, object: "chat.completion.chunk", choices: [], usage });
+  items.push("[DONE]");
+  return items;
+}

@@ -1,0 +1,102 @@
+/**
+ * Same-dialect pass-through: the client and the backend speak the same API, so the request body
+ * goes upstream with only its `model` mapped, and the answer (JSON or stream) is relayed byte for
+ * byte. Keys are injected per the backend's dialect (upstream.ts).
+ * @module
+ */
+import { ProxyError } from "../errors.ts";
+import { postUpstream } from "../upstream.ts";
+import type { Context } from "./context.ts";
+
+/** One relayed exchange. */
+export interface PassThrough {
+  url: string;
+  label: string;
+  apiKey: string | undefined;
+  dialect: "openai" | "anthropic";
+  /** The client's JSON body; only `model` is replaced. */
+  body: Record<string, unknown>;
+  model: string;
+  headers?: Record<string, string>;
+}
+
+/** Posts the body upstream and relays the answer unchanged. */
+export async function passThrough(
+  request: Request,
+  context: Context,
+  call: PassThrough,
+): Promise<Response> {
+  const { config, logger, log } = context;
+  const upstreamBody = JSON.stringify({ ...call.body, model: call.model });
+  if (logger.enabled("debug")) logger.log("debug", `upstream request: ${upstreamBody}`);
+  const upstream = await postUpstream(context.fetch, {
+    url: call.url,
+    label: call.label,
+    apiKey: call.apiKey,
+    body: upstreamBody,
+    signal: request.signal,
+    dialect: call.dialect,
+    headers: call.headers,
+  }, {
+    timeouts: config.timeouts,
+    retries: config.retries,
+    connectProbe: context.connectProbe,
+    sleep: context.sleep,
+    onRetry: (attempt, delay, reason) =>
+      logger.log("warn", `retry ${attempt} in ${Math.round(delay)}ms: ${reason}`),
+  });
+  const response = upstream.response;
+  const headers = new Headers();
+  for (const name of ["content-type", "cache-control"]) {
+    const value = response.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  if (!response.body) {
+    upstream.settle();
+    return new Response(null, { status: response.status, headers });
+  }
+  const reader = response.body.getReader();
+  let finished = false;
+  const finish = (error?: string) => {
+    if (finished) return;
+    finished = true;
+    upstream.settle();
+    if (error) log.error = error;
+    log.end(true);
+  };
+  log.defer();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        const reason = upstream.timedOut() ??
+          new ProxyError(502, "api_error", `The upstream connection failed: ${String(error)}`);
+        finish(reason.message);
+        controller.error(reason);
+        return;
+      }
+      if (read.done) {
+        finish();
+        controller.close();
+      } else controller.enqueue(read.value);
+    },
+    cancel(reason) {
+      finish("client disconnected");
+      upstream.abort(reason);
+      return reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, { status: response.status, headers });
+}
+
+/** The client's anthropic-version and anthropic-beta headers, to keep on the way upstream. */
+export function anthropicHeaders(request: Request): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of ["anthropic-version", "anthropic-beta"]) {
+    const value = request.headers.get(name);
+    if (value) headers[name] = value;
+  }
+  return headers;
+}
