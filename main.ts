@@ -5,15 +5,11 @@
  * @module
  */
 import process from "node:process";
-import {
-  type Config,
-  ConfigError,
-  createHandler,
-  helpText,
-  loadConfig,
-  VERSION,
-} from "./lib/mod.ts";
-import { EnvFileError, readEnv } from "./lib/cli/env.ts";
+import { type Config, ConfigError, createHandler, helpText, VERSION } from "./lib/mod.ts";
+import { EnvFileError } from "./lib/cli/env.ts";
+import { loadAll } from "./lib/cli/config_file.ts";
+import { describeProviders, describeRouting } from "./lib/routing.ts";
+import { watchFile } from "./lib/runtime/watch_file.ts";
 import { isSubcommand, runSubcommand } from "./lib/cli/mod.ts";
 import { tcpConnectProbe } from "./lib/runtime/connect_probe.ts";
 
@@ -44,6 +40,17 @@ function describe(config: Config): string {
   }
   const key = config.backend.apiKey ? "configured API key" : "the client's own API key";
   lines.push(`  upstream auth: ${key}`);
+  if (config.routing) {
+    lines.push(`  config file ${config.routing.source}`);
+    for (const line of describeProviders(config.routing)) lines.push(`    provider ${line}`);
+    const routes = describeRouting(config.routing);
+    for (const line of routes) lines.push(`    route ${line}`);
+    lines.push(
+      config.routing.routes.default
+        ? "    unmatched requests: the default route (the backend above is not used)"
+        : "    unmatched requests: the backend above",
+    );
+  }
   if (Object.values(config.tiers).some((tier) => tier.type === "anthropic")) {
     lines.push(
       `  dialects: ${
@@ -58,8 +65,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (isSubcommand(argv[0])) process.exit(await runSubcommand(argv[0], argv.slice(1)));
   let config: Config;
+  let configPath: string | undefined;
   try {
-    const result = loadConfig(argv, readEnv(argv));
+    const { result, file } = loadAll(argv);
+    configPath = file;
     if (result.action === "help") {
       process.stdout.write(helpText());
       return;
@@ -73,7 +82,31 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError || error instanceof EnvFileError) fail(error.message);
     throw error;
   }
-  const handler = createHandler(config, { connectProbe: tcpConnectProbe });
+  // Reload swaps `current`; each request reads it once when it starts and keeps it to its end.
+  let current = config;
+  const handler = createHandler(() => current, { connectProbe: tcpConnectProbe });
+  const reload = (why: string) => {
+    try {
+      const { result } = loadAll(argv);
+      if (result.action !== "serve") return;
+      const next = result.config;
+      if (next.host !== current.host || next.port !== current.port) {
+        log(`claude-proxy: ${why}: host and port changes take effect after a restart`);
+      }
+      current = { ...next, host: current.host, port: current.port };
+      log(`claude-proxy: ${why}: configuration reloaded\n  ${describe(current)}`);
+    } catch (error) {
+      if (!(error instanceof ConfigError || error instanceof EnvFileError)) throw error;
+      log(
+        `claude-proxy: ${why}: new configuration rejected, keeping the running one: ${error.message}`,
+      );
+    }
+  };
+  if (process.platform !== "win32") process.on("SIGHUP", () => reload("SIGHUP"));
+  if (configPath) {
+    const path = configPath;
+    watchFile(path, () => reload(`${path} changed`));
+  }
   const announce = (port: number) => {
     // deno-lint-ignore no-console
     console.error(

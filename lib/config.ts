@@ -13,6 +13,7 @@ import {
   PROVIDERS,
   withApiVersion,
 } from "./providers.ts";
+import type { ConfigFile, Routing } from "./config_file.ts";
 
 /** Log levels, least to most verbose. */
 export type LogLevel = "error" | "warn" | "info" | "debug";
@@ -30,6 +31,8 @@ export interface Backend {
   model?: string;
   /** The API the backend speaks; undefined means openai (chat completions). */
   type?: BackendType;
+  /** Extra request headers (config file providers). */
+  headers?: Record<string, string>;
 }
 
 /** A backend's dialect: OpenAI chat completions, or Anthropic's Messages API. */
@@ -76,6 +79,10 @@ export interface Config {
   dynamicRouting?: string[];
   /** How long open streams may finish after SIGTERM/SIGINT, in milliseconds. */
   shutdownTimeoutMs: number;
+  /** Silence after which a streamed answer gets a `ping` event, in milliseconds (default 10 s). */
+  pingIntervalMs?: number;
+  /** Providers and routes from the config file; undefined without one. */
+  routing?: Routing;
 }
 
 /** Upstream deadlines in milliseconds. */
@@ -274,6 +281,14 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "Longest time one upstream exchange may take",
   },
   {
+    flag: "ping-interval",
+    env: ["PING_INTERVAL"],
+    value: "SECONDS",
+    default: "10",
+    help:
+      "Send a ping event after this much silence in a streamed answer (reasoning backends can be silent for minutes)",
+  },
+  {
     flag: "retries",
     env: ["RETRIES"],
     value: "N",
@@ -318,6 +333,13 @@ export const FLAGS: readonly FlagSpec[] = [
     value: "SECONDS",
     default: "30",
     help: "On SIGTERM/SIGINT, how long open streams may finish before exit",
+  },
+  {
+    flag: "config",
+    env: ["CLAUDE_PROXY_CONFIG"],
+    value: "PATH",
+    help:
+      "Config file with providers and routes, JSON or JSONC (default: <config dir>/claude-proxy/config.json when present)",
   },
   {
     flag: "env-file",
@@ -381,6 +403,7 @@ export function envFileFlag(argv: readonly string[]): string | undefined {
 export function loadConfig(
   argv: readonly string[],
   env: Record<string, string | undefined>,
+  file?: ConfigFile,
 ): CliAction {
   const flags = parseFlags(argv);
   if (flags === "help" || flags === "version") return { action: flags };
@@ -391,6 +414,10 @@ export function loadConfig(
     for (const name of spec.env) {
       const value = env[name];
       if (value !== undefined && value !== "") return { value, source: name };
+    }
+    const fromFile = file?.settings[flag];
+    if (fromFile !== undefined) {
+      return { value: fromFile, source: `${file!.routing.source}: settings.${flag}` };
     }
     return spec.default === undefined ? undefined : { value: spec.default, source: "default" };
   };
@@ -476,6 +503,8 @@ export function loadConfig(
         host.trim().toLowerCase()
       ).filter(Boolean),
       shutdownTimeoutMs: seconds(setting("shutdown-timeout")!),
+      pingIntervalMs: seconds(setting("ping-interval")!),
+      ...(file ? { routing: file.routing } : {}),
     },
   };
 }

@@ -40,28 +40,53 @@ const CORS_ALLOW = {
   "access-control-max-age": "86400",
 };
 
-/** Builds the handler. State (token cache) lives in the returned closure, never in modules. */
-export function createHandler(
-  config: Config,
-  deps: HandlerDeps = {},
-): (request: Request) => Promise<Response> {
-  const secrets = [
+/** The keys a config holds, for redaction. */
+export function configSecrets(config: Config): (string | undefined)[] {
+  return [
     config.backend.apiKey,
     config.authToken,
     ...Object.values(config.tiers).map((tier) => tier.apiKey),
+    ...Object.values(config.routing?.providers ?? {}).flatMap((provider) => [
+      provider.apiKey,
+      ...Object.values(provider.headers),
+    ]),
   ];
-  const logger = deps.logger ?? createLogger(config.logLevel, secrets);
-  const shared = {
-    config,
+}
+
+/**
+ * Builds the handler. State (token cache) lives in the returned closure, never in modules.
+ * `config` may be a function returning the current config (main.ts swaps it on reload): each
+ * request reads it once when it starts and keeps that config to its end.
+ */
+export function createHandler(
+  configSource: Config | (() => Config),
+  deps: HandlerDeps = {},
+): (request: Request) => Promise<Response> {
+  const current = typeof configSource === "function" ? configSource : () => configSource;
+  const base = {
     fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
     connectProbe: deps.connectProbe,
-    logger,
     tokens: new TokenCounter(),
     timing: { ...DEFAULT_TIMING, ...deps.timing },
     sleep: deps.sleep,
-  } satisfies Omit<Context, "log">;
+  } satisfies Omit<Context, "log" | "config" | "logger">;
+  let cached: { config: Config; shared: Omit<Context, "log">; secrets: (string | undefined)[] };
+  const sharedFor = (config: Config) => {
+    if (cached?.config !== config) {
+      const secrets = configSecrets(config);
+      const logger = deps.logger ?? createLogger(config.logLevel, secrets);
+      // --ping-interval, unless the caller (a test) set the timing itself.
+      const timing = config.pingIntervalMs && deps.timing?.pingMs === undefined
+        ? { ...base.timing, pingMs: config.pingIntervalMs }
+        : base.timing;
+      cached = { config, shared: { ...base, timing, config, logger }, secrets };
+    }
+    return cached;
+  };
 
   return async function handle(request: Request): Promise<Response> {
+    const { config, shared, secrets } = sharedFor(current());
+    const { logger } = shared;
     const url = new URL(request.url);
     const requestId = `req_${randomId(24)}`;
     const log = new RequestLog(logger, request.method, url.pathname);

@@ -22,6 +22,8 @@ export function helpText(): string {
     "       claude-proxy setup [--yes] [flags]   point Claude Code at the proxy (setup --help)",
     "       claude-proxy doctor [flags]          check the backend, in plain words",
     "       claude-proxy service print|install   a systemd unit (service --help)",
+    "       claude-proxy config check [PATH]     validate a config file, print its routes",
+    "       claude-proxy config init [PATH]      write a commented starter config file",
     "",
     "Flags win over the environment, which wins over the .env file, which wins over defaults.",
     "",

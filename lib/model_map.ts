@@ -31,6 +31,8 @@ const REASONING_HISTORY_MODEL = /deepseek|kimi|moonshot|glm/i;
 const R1_MODEL = /(^|[/_:-])(deepseek-)?r1([/_:.-]|$)/i;
 // OpenAI reasoning models take max_completion_tokens and reject sampling parameters.
 const OPENAI_REASONING_MODEL = /(^|\/)(o\d|gpt-5)/i;
+// OpenAI models that take web_search_options in chat completions.
+const OPENAI_SEARCH_MODEL = /search/i;
 // Models known to take reasoning_effort; other backends may answer it with a 400.
 const REASONING_EFFORT_MODEL = /(^|\/)(o\d|gpt-5|gpt-oss|gemini-(2\.5|[3-9]))/i;
 
@@ -75,6 +77,10 @@ export function resolveRoute(config: Config, requestedModel: string, dynamic?: B
       sendUser: auto(config.sendUser, preset.sendUser),
       reasoningHistory: reasoningHistory(config, preset.reasoningHistory, url.hostname, model),
       thoughtSignatures: auto(config.thoughtSignatures, preset.thoughtSignatures),
+      // OpenAI's chat completions search only with its search models (gpt-4o-search-preview…).
+      webSearch: preset.webSearch === "openai" && !OPENAI_SEARCH_MODEL.test(model)
+        ? "none"
+        : preset.webSearch,
     },
   };
   const maxCompletionTokens = auto(

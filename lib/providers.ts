@@ -5,6 +5,7 @@
  * @module
  */
 import type { ReasoningHistory } from "./translate/anthropic_request_to_openai.ts";
+import type { WebSearchMode } from "./translate/web_search.ts";
 
 /** The provider presets --provider accepts. */
 export type Provider =
@@ -39,6 +40,12 @@ export interface Preset {
   apiKeyHeader?: string;
   /** Query parameter every request needs (Azure's `api-version`). */
   apiVersion?: boolean;
+  /**
+   * The backend's own search for Anthropic's web search tool: `openai` (`web_search_options`,
+   * only for OpenAI's search models, e.g. gpt-4o-search-preview), `openrouter` (the `web`
+   * plugin, any model), `none` (dropped, and the answer says so).
+   */
+  webSearch: WebSearchMode;
 }
 
 /** Azure OpenAI's GA data-plane version, used when --azure-api-version is not given. */
@@ -47,7 +54,8 @@ export const AZURE_API_VERSION = "2024-10-21";
 export const PRESETS: Readonly<Record<Provider, Preset>> = {
   openai: {
     baseUrl: "https://api.openai.com/v1",
-    summary: "OpenAI: PDF files, user, reasoning_effort and max_completion_tokens for o*/gpt-5",
+    summary:
+      "OpenAI: PDF files, user, reasoning_effort and max_completion_tokens for o*/gpt-5, web search with *search* models",
     cleanSchemas: false,
     reasoningEffort: "model",
     reasoningHistory: "off",
@@ -55,6 +63,7 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: true,
     acceptsPdf: true,
     maxCompletionTokens: "model",
+    webSearch: "openai",
   },
   gemini: {
     baseUrl: "https://generativelanguage.googleapis.com/v1beta/openai",
@@ -66,6 +75,7 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: false,
     acceptsPdf: false,
     maxCompletionTokens: false,
+    webSearch: "none",
   },
   deepseek: {
     baseUrl: "https://api.deepseek.com/v1",
@@ -77,10 +87,11 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: true,
     acceptsPdf: false,
     maxCompletionTokens: false,
+    webSearch: "none",
   },
   openrouter: {
     baseUrl: "https://openrouter.ai/api/v1",
-    summary: "OpenRouter: PDF files, reasoning_effort by model",
+    summary: "OpenRouter: PDF files, reasoning_effort by model, web search through the web plugin",
     cleanSchemas: false,
     reasoningEffort: "model",
     reasoningHistory: "off",
@@ -88,6 +99,7 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: true,
     acceptsPdf: true,
     maxCompletionTokens: false,
+    webSearch: "openrouter",
   },
   groq: {
     baseUrl: "https://api.groq.com/openai/v1",
@@ -99,6 +111,7 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: true,
     acceptsPdf: false,
     maxCompletionTokens: false,
+    webSearch: "none",
   },
   ollama: {
     baseUrl: "http://localhost:11434/v1",
@@ -110,6 +123,7 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: true,
     acceptsPdf: false,
     maxCompletionTokens: false,
+    webSearch: "none",
   },
   lmstudio: {
     baseUrl: "http://localhost:1234/v1",
@@ -121,6 +135,7 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: true,
     acceptsPdf: false,
     maxCompletionTokens: false,
+    webSearch: "none",
   },
   vllm: {
     baseUrl: "http://localhost:8000/v1",
@@ -132,6 +147,7 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: true,
     acceptsPdf: false,
     maxCompletionTokens: false,
+    webSearch: "none",
   },
   azure: {
     summary: "Azure OpenAI: --base-url is the deployment URL; api-key header, api-version query",
@@ -142,6 +158,7 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: true,
     acceptsPdf: true,
     maxCompletionTokens: "model",
+    webSearch: "none",
     apiKeyHeader: "api-key",
     apiVersion: true,
   },
@@ -154,6 +171,7 @@ export const PRESETS: Readonly<Record<Provider, Preset>> = {
     sendUser: true,
     acceptsPdf: false,
     maxCompletionTokens: "model",
+    webSearch: "none",
   },
 };
 

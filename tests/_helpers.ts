@@ -125,7 +125,8 @@ export function accumulate(events: StreamEvent[]): unknown[] {
       else json[event.index] += delta.partial_json;
     } else if (event.type === "content_block_stop") {
       const block = content[event.index];
-      if (block.type === "tool_use") {
+      // The SDK parses the input of tool_use and server_tool_use blocks (tracksToolInput).
+      if (block.type === "tool_use" || block.type === "server_tool_use") {
         block.input = json[event.index] ? JSON.parse(json[event.index]) : {};
       }
     }

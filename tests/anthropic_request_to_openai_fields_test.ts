@@ -247,7 +247,7 @@ Deno.test("anthropicRequestToOpenAI omits tools and tool_choice when none remain
   });
   assert.deepStrictEqual(serverOnly.value, { model: "gpt-4o", messages: HI_OUT, max_tokens: 1024 });
   assert.deepStrictEqual(serverOnly.warnings, [
-    "server tool web_search (web_search_20250305) has no OpenAI equivalent and was dropped",
+    "server tool web_search (web_search_20250305): this backend has no web search the proxy can use (OpenAI: *-search-* models; OpenRouter: web plugin), so it was dropped; the answer reports web_search_requests: 0",
   ]);
 });
 
@@ -259,7 +259,7 @@ Deno.test("anthropicRequestToOpenAI drops server tools with a warning and keeps 
   assert.deepStrictEqual(out.value.tools, [BASH_OUT]);
   assert.equal(out.value.tool_choice, "auto");
   assert.deepStrictEqual(out.warnings, [
-    "server tool web_search (web_search_20250305) has no OpenAI equivalent and was dropped",
+    "server tool web_search (web_search_20250305): this backend has no web search the proxy can use (OpenAI: *-search-* models; OpenRouter: web plugin), so it was dropped; the answer reports web_search_requests: 0",
     "server tool bash (bash_20250124) has no OpenAI equivalent and was dropped",
   ]);
 });

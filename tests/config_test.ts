@@ -53,6 +53,7 @@ Deno.test("loadConfig uses defaults when nothing is set", () => {
     corsOrigin: undefined,
     dynamicRouting: undefined,
     shutdownTimeoutMs: 30_000,
+    pingIntervalMs: 10_000,
   });
 });
 

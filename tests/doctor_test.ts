@@ -134,3 +134,34 @@ Deno.test("doctor: a bad setting exits 2 and reads the same .env as the server",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("doctor: with a config file, probes every routed openai provider/model", async () => {
+  const upstream = startMockUpstream((request) =>
+    request.path.endsWith("/models") ? models() : completion()
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/config.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        providers: [
+          { name: "mock", base_url: upstream.url, api_key: "${MOCK_KEY}" },
+          { name: "ant", base_url: "https://api.anthropic.com" },
+        ],
+        routes: { default: ["mock/gpt-test", "ant/claude-x"], haiku: "mock/gpt-mini" },
+      }),
+    );
+    const result = await runCli(["doctor", "--config", path], { MOCK_KEY: "sk-file" });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /config file .*: 2 routes/);
+    assert.match(result.stdout, /ant\/claude-x: anthropic providers are not probed/);
+    const chats = upstream.seen.filter((request) => request.path === "/v1/chat/completions");
+    assert.deepEqual(chats.map((request) => request.body.model).sort(), ["gpt-mini", "gpt-test"]);
+    assert.equal(chats[0].headers.get("authorization"), "Bearer sk-file");
+    assert.doesNotMatch(result.stdout, /sk-file/);
+  } finally {
+    await upstream.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -40,6 +40,8 @@ Deno.test("resolveRoute passes the requested model through without a configured 
       sendUser: true,
       reasoningHistory: "off",
       thoughtSignatures: false,
+      // gpt-4o-mini is not an OpenAI search model.
+      webSearch: "none",
     },
   });
 });
@@ -80,6 +82,7 @@ Deno.test("resolveRoute cleans schemas and omits user for the Gemini host", () =
     sendUser: false,
     reasoningHistory: "off",
     thoughtSignatures: true,
+    webSearch: "none",
   });
   assert.equal(
     resolveRoute(cfg, "claude-sonnet-4-5").label,

@@ -627,6 +627,20 @@ const FIXTURE_CASES: FixtureCase[] = [
       ...end("end_turn", usage(10, 23)),
     ],
   },
+  {
+    file: "openai_search_annotations.sse",
+    title: "OpenAIToAnthropicStream passes a search model's text through when the request had " +
+      "no web search tool (openai, annotations; search mode: web_search_test.ts)",
+    expected: [
+      messageStart(),
+      ...textBlock(
+        0,
+        "Deno 2.9 was released in November ",
+        "([deno.com](https://deno.com/blog/v2.9?utm_source=openai)).",
+      ),
+      ...end("end_turn", usage(412, 38)),
+    ],
+  },
 ];
 
 const FIXTURE_DIR = new URL("./fixtures/openai/", import.meta.url);

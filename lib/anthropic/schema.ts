@@ -188,12 +188,42 @@ export interface Usage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Server tools run for this answer (web search through the backend's own search). */
+  server_tool_use?: { web_search_requests: number; web_fetch_requests: number };
+}
+
+/** One search result, as Anthropic's web search reports it. */
+export interface WebSearchResult {
+  type: "web_search_result";
+  url: string;
+  title: string;
+  encrypted_content: string;
+  page_age: string | null;
+}
+
+/** A server tool call: the web search the backend ran. */
+export interface ServerToolUseBlock {
+  type: "server_tool_use";
+  id: string;
+  name: "web_search";
+  input: { query: string };
+  caller: { type: "direct" };
+}
+
+/** The results of that search. */
+export interface WebSearchToolResultBlock {
+  type: "web_search_tool_result";
+  tool_use_id: string;
+  content: WebSearchResult[];
+  caller: { type: "direct" };
 }
 
 export type ResponseContentBlock =
   | { type: "text"; text: string }
   | { type: "thinking"; thinking: string; signature: string }
-  | { type: "tool_use"; id: string; name: string; input: unknown };
+  | { type: "tool_use"; id: string; name: string; input: unknown }
+  | ServerToolUseBlock
+  | WebSearchToolResultBlock;
 
 export interface MessageResponse {
   id: string;
@@ -209,7 +239,9 @@ export interface MessageResponse {
 export type ContentBlockStart =
   | { type: "text"; text: "" }
   | { type: "thinking"; thinking: ""; signature: "" }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, never> };
+  | { type: "tool_use"; id: string; name: string; input: Record<string, never> }
+  | Omit<ServerToolUseBlock, "input"> & { input: Record<string, never> }
+  | WebSearchToolResultBlock;
 
 export type ContentDelta =
   | { type: "text_delta"; text: string }

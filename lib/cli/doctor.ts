@@ -6,9 +6,11 @@
  * @module
  */
 import process from "node:process";
-import { type Backend, type Config, ConfigError, loadConfig } from "../config.ts";
+import { type Backend, type Config, ConfigError } from "../config.ts";
+import { describeRouting } from "../routing.ts";
+import { loadAll } from "./config_file.ts";
 import { say, splitArgs, warn } from "./args.ts";
-import { EnvFileError, readEnv } from "./env.ts";
+import { EnvFileError } from "./env.ts";
 import { chatProbe, listModels, type ProbeResult } from "./probe.ts";
 
 const HELP = `Usage: claude-proxy doctor [server flags…]
@@ -37,7 +39,7 @@ export async function doctor(argv: readonly string[]): Promise<number> {
         throw new ConfigError(`--timeout must be 1 to 600 seconds, got "${own.get("timeout")}"`);
       }
     }
-    const result = loadConfig(rest, readEnv(rest));
+    const { result } = loadAll(rest);
     if (result.action === "help") {
       process.stdout.write(HELP);
       return 0;
@@ -55,7 +57,29 @@ export async function doctor(argv: readonly string[]): Promise<number> {
 
   // Distinct backends (URL + key), then distinct models on each.
   const backends = new Map<string, { backend: Backend; models: Set<string | undefined> }>();
-  for (const backend of [config.backend, ...Object.values(config.tiers)]) {
+  const candidates: Backend[] = [];
+  const routing = config.routing;
+  if (routing) {
+    say(`✅ config file ${routing.source}: ${describeRouting(routing).length} routes`);
+    const { routes } = routing;
+    const targets = [
+      ...Object.values(routes.scenarios).flat(),
+      ...routes.models.flatMap((route) => route.targets),
+      ...(routes.default ?? []),
+    ];
+    for (const target of targets) {
+      if (!target) continue;
+      const provider = routing.providers[target.provider];
+      if (provider.type === "anthropic") {
+        say(`⚠️  ${provider.name}/${target.model}: anthropic providers are not probed`);
+        continue;
+      }
+      candidates.push({ baseUrl: provider.baseUrl, apiKey: provider.apiKey, model: target.model });
+    }
+  }
+  // The flag/env backend serves what no route takes.
+  if (!routing?.routes.default) candidates.push(config.backend, ...Object.values(config.tiers));
+  for (const backend of candidates) {
     const key = `${backend.baseUrl}\n${backend.apiKey ?? ""}`;
     const entry = backends.get(key) ?? { backend, models: new Set() };
     entry.models.add(backend.model);

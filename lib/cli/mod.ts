@@ -5,6 +5,7 @@
  */
 import { ConfigError } from "../config.ts";
 import { warn } from "./args.ts";
+import { configCommand } from "./config_cmd.ts";
 import { doctor } from "./doctor.ts";
 import { EnvFileError } from "./env.ts";
 import { service } from "./service.ts";
@@ -13,6 +14,7 @@ import { setup } from "./setup.ts";
 const SUBCOMMANDS = {
   setup,
   doctor,
+  config: configCommand,
   service: (argv: readonly string[]) => Promise.resolve(service(argv)),
 } as const;
 

@@ -50,6 +50,9 @@ const reasoningFields = {
   refusal: z.string().nullish(),
   tool_calls: z.array(ToolCall).nullish(),
   function_call: FunctionPart.nullish(),
+  // OpenAI search models, OpenRouter's web plugin: url_citation annotations. Read defensively
+  // (web_search.ts): an unexpected shape must not reject the whole chunk.
+  annotations: z.unknown().optional(),
 };
 
 export const ChatCompletion = z.looseObject({
@@ -135,4 +138,10 @@ export interface ChatCompletionRequest {
   tool_choice?: OpenAIToolChoice;
   parallel_tool_calls?: boolean;
   reasoning_effort?: string;
+  /** OpenAI search models: run a web search. */
+  web_search_options?: {
+    user_location?: { type: "approximate"; approximate: Record<string, string> };
+  };
+  /** OpenRouter: its web plugin searches before the model answers. */
+  plugins?: Array<{ id: "web" }>;
 }

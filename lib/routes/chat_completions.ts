@@ -9,7 +9,9 @@ import { messagesUrl } from "../dialect.ts";
 import { ProxyError } from "../errors.ts";
 import { openAIError } from "../openai/errors.ts";
 import { ChatCompletionsRequest } from "../openai/request_schema.ts";
-import { chatCompletionsUrl, resolveRoute } from "../model_map.ts";
+import { chatCompletionsUrl } from "../model_map.ts";
+import { type Hop, postHop, routeChain, withFallback } from "../route_chain.ts";
+import { openAIRouteRequest } from "../routing.ts";
 import { translatedBody } from "../stream_response.ts";
 import { anthropicResponseToOpenAI } from "../translate/anthropic_response_to_openai.ts";
 import {
@@ -19,7 +21,6 @@ import {
 } from "../translate/anthropic_stream_to_openai.ts";
 import { openAIRequestToAnthropic } from "../translate/openai_request_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
-import { postUpstream } from "../upstream.ts";
 import { type Context, jsonResponse, upstreamKey } from "./context.ts";
 import { anthropicHeaders, passThrough } from "./passthrough.ts";
 
@@ -32,19 +33,33 @@ const PING = new TextEncoder().encode(": ping\n\n");
 
 /** Handles one chat-completions request. */
 export async function chatCompletionsRoute(request: Request, context: Context): Promise<Response> {
-  const { config, log, logger } = context;
-  const raw = await readJson(request, config.maxBodyBytes);
+  const { log } = context;
+  const raw = await readJson(request, context.config.maxBodyBytes);
   const body = validate(ChatCompletionsRequest, raw);
-  const route = resolveRoute(config, body.model);
+  const hops = routeChain(
+    context.config,
+    body.model,
+    () => openAIRouteRequest(raw as Record<string, unknown>),
+  );
   log.model = body.model;
-  log.upstreamModel = route.model;
   log.stream = body.stream === true;
+  return await withFallback(hops, context, (hop) => answer(request, context, hop, body, raw));
+}
+
+async function answer(
+  request: Request,
+  context: Context,
+  hop: Hop,
+  body: ChatCompletionsRequest,
+  raw: unknown,
+): Promise<Response> {
+  const { log, logger } = context;
+  const { route, config } = hop;
   const apiKey = upstreamKey(route.backend, request, config.authToken);
 
   if (route.backend.type !== "anthropic") {
-    return passThrough(request, context, {
+    return passThrough(request, context, hop, {
       url: chatCompletionsUrl(route.backend.baseUrl),
-      label: route.label,
       apiKey,
       dialect: "openai",
       body: raw as Record<string, unknown>,
@@ -58,21 +73,13 @@ export async function chatCompletionsRoute(request: Request, context: Context): 
   });
   const upstreamBody = JSON.stringify(translated.value);
   if (logger.enabled("debug")) logger.log("debug", `upstream request: ${upstreamBody}`);
-  const upstream = await postUpstream(context.fetch, {
+  const upstream = await postHop(context, hop, {
     url: messagesUrl(route.backend.baseUrl),
-    label: route.label,
     apiKey,
     body: upstreamBody,
     signal: request.signal,
     dialect: "anthropic",
     headers: anthropicHeaders(request),
-  }, {
-    timeouts: config.timeouts,
-    retries: config.retries,
-    connectProbe: context.connectProbe,
-    sleep: context.sleep,
-    onRetry: (attempt, delay, reason) =>
-      logger.log("warn", `retry ${attempt} in ${Math.round(delay)}ms: ${reason}`),
   });
   const response = upstream.response;
   const contentType = response.headers.get("content-type") ?? "";

@@ -5,7 +5,8 @@
 import { CountTokensRequest } from "../anthropic/schema.ts";
 import { readJson, validate } from "../anthropic/validate.ts";
 import type { Backend } from "../config.ts";
-import { resolveRoute } from "../model_map.ts";
+import { routeChain } from "../route_chain.ts";
+import { anthropicRouteRequest } from "../routing.ts";
 import { anthropicRequestToOpenAI } from "../translate/anthropic_request_to_openai.ts";
 import { type Context, jsonResponse } from "./context.ts";
 
@@ -15,8 +16,15 @@ export async function countTokensRoute(
   context: Context,
   dynamic?: Backend,
 ): Promise<Response> {
-  const body = validate(CountTokensRequest, await readJson(request, context.config.maxBodyBytes));
-  const route = resolveRoute(context.config, body.model, dynamic);
+  const raw = await readJson(request, context.config.maxBodyBytes);
+  const body = validate(CountTokensRequest, raw);
+  // The first hop of the route the request would take: its model and switches shape the count.
+  const [{ route }] = routeChain(
+    context.config,
+    body.model,
+    () => anthropicRouteRequest(raw as Record<string, unknown>),
+    dynamic,
+  );
   context.log.model = body.model;
   context.log.upstreamModel = route.model;
   const translated = anthropicRequestToOpenAI({ ...body, max_tokens: 1 }, {

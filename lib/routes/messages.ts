@@ -7,7 +7,9 @@ import { type MessageResponse, MessagesRequest, type StreamEvent } from "../anth
 import { readJson, validate } from "../anthropic/validate.ts";
 import type { Backend } from "../config.ts";
 import { ProxyError } from "../errors.ts";
-import { chatCompletionsUrl, resolveRoute } from "../model_map.ts";
+import { chatCompletionsUrl } from "../model_map.ts";
+import { type Hop, postHop, routeChain, withFallback } from "../route_chain.ts";
+import { anthropicRouteRequest } from "../routing.ts";
 import { ChatCompletion } from "../openai/schema.ts";
 import { encodeEvent, encodeEvents } from "../sse_encoder.ts";
 import { translatedBody } from "../stream_response.ts";
@@ -20,7 +22,6 @@ import { openAIResponseToAnthropic } from "../translate/openai_response_to_anthr
 import { messageToEvents } from "../translate/message_to_events.ts";
 import { StreamTranslator } from "../translate/openai_stream_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
-import { postUpstream } from "../upstream.ts";
 import { type Context, jsonResponse, upstreamKey } from "./context.ts";
 import { messagesUrl } from "../dialect.ts";
 import { anthropicHeaders, passThrough } from "./passthrough.ts";
@@ -37,18 +38,38 @@ export async function messagesRoute(
   context: Context,
   dynamic?: Backend,
 ): Promise<Response> {
-  const { config, log, logger } = context;
+  const { log } = context;
   const raw = await readJson(request, context.config.maxBodyBytes);
   const body = validate(MessagesRequest, raw);
-  const route = resolveRoute(config, body.model, dynamic);
+  const hops = routeChain(
+    context.config,
+    body.model,
+    () => anthropicRouteRequest(raw as Record<string, unknown>),
+    dynamic,
+  );
   log.model = body.model;
-  log.upstreamModel = route.model;
   log.stream = body.stream === true;
+  return await withFallback(
+    hops,
+    context,
+    (hop) => answer(request, context, hop, body, raw, dynamic),
+  );
+}
+
+async function answer(
+  request: Request,
+  context: Context,
+  hop: Hop,
+  body: MessagesRequest,
+  raw: unknown,
+  dynamic: Backend | undefined,
+): Promise<Response> {
+  const { log, logger } = context;
+  const { route, config } = hop;
   if (route.backend.type === "anthropic" && !dynamic) {
     // Same dialect: relay, with the model mapped and the key injected.
-    return passThrough(request, context, {
+    return passThrough(request, context, hop, {
       url: messagesUrl(route.backend.baseUrl),
-      label: route.label,
       apiKey: upstreamKey(route.backend, request, config.authToken),
       dialect: "anthropic",
       body: raw as Record<string, unknown>,
@@ -95,21 +116,13 @@ export async function messagesRoute(
   if (logger.enabled("debug")) logger.log("debug", `upstream request: ${upstreamBody}`);
 
   const inputTokens = estimateTokens(translated.value);
-  const upstream = await postUpstream(context.fetch, {
+  const upstream = await postHop(context, hop, {
     url: chatCompletionsUrl(route.backend.baseUrl),
-    label: route.label,
     // Azure takes the key in its own header (route.apiKeyHeader) instead of Bearer.
     apiKey: route.apiKeyHeader ? undefined : apiKey,
     headers: route.apiKeyHeader && apiKey ? { [route.apiKeyHeader]: apiKey } : undefined,
     body: upstreamBody,
     signal: request.signal,
-  }, {
-    timeouts: config.timeouts,
-    retries: config.retries,
-    connectProbe: context.connectProbe,
-    sleep: context.sleep,
-    onRetry: (attempt, delay, reason) =>
-      logger.log("warn", `retry ${attempt} in ${Math.round(delay)}ms: ${reason}`),
   });
   const response = upstream.response;
   const contentType = response.headers.get("content-type") ?? "";
@@ -128,6 +141,7 @@ export async function messagesRoute(
     thinking: thinkingRequested(body),
     toolNames: translated.toolNames,
     inputTokens,
+    webSearch: translated.webSearch,
   };
 
   // Some gateways answer a streaming request with one JSON body: translate it whole.

@@ -21,7 +21,11 @@ export function modelsRoute(config: Config, style: "openai" | "anthropic" = "ant
     owned_by: "claude-proxy",
   });
   for (const tier of [...TIERS].reverse()) {
-    const target = config.tiers[tier].model ?? "the requested model";
+    const routed = config.routing?.routes.models.find((route) => route.pattern === tier) ??
+      (tier === "haiku" ? { targets: config.routing?.routes.scenarios.background } : undefined);
+    const target = routed?.targets
+      ? routed.targets.map((item) => `${item.provider}/${item.model}`).join(" → ")
+      : config.tiers[tier].model ?? "the requested model";
     data.push(
       entry(`claude-${tier}`, `Claude ${tier[0].toUpperCase()}${tier.slice(1)} → ${target}`),
     );
@@ -32,6 +36,25 @@ export function modelsRoute(config: Config, style: "openai" | "anthropic" = "ant
     ),
   );
   for (const model of upstream) data.push(entry(model, model));
+  // Config file: every routed target and every listed model, as `provider/model` (an override).
+  const routing = config.routing;
+  if (routing) {
+    const routed = new Set<string>();
+    const { routes } = routing;
+    for (
+      const targets of [
+        routes.default ?? [],
+        ...Object.values(routes.scenarios),
+        ...routes.models.map((route) => route.targets),
+      ]
+    ) {
+      for (const target of targets ?? []) routed.add(`${target.provider}/${target.model}`);
+    }
+    for (const provider of Object.values(routing.providers)) {
+      for (const model of provider.models ?? []) routed.add(`${provider.name}/${model}`);
+    }
+    for (const id of routed) data.push(entry(id, id));
+  }
   if (style === "openai") {
     // OpenAI's list shape: clients that validate strictly see only its fields.
     return jsonResponse({

@@ -5,13 +5,12 @@
  * @module
  */
 import { ProxyError } from "../errors.ts";
-import { postUpstream } from "../upstream.ts";
+import { type Hop, postHop } from "../route_chain.ts";
 import type { Context } from "./context.ts";
 
 /** One relayed exchange. */
 export interface PassThrough {
   url: string;
-  label: string;
   apiKey: string | undefined;
   dialect: "openai" | "anthropic";
   /** The client's JSON body; only `model` is replaced. */
@@ -24,26 +23,19 @@ export interface PassThrough {
 export async function passThrough(
   request: Request,
   context: Context,
+  hop: Hop,
   call: PassThrough,
 ): Promise<Response> {
-  const { config, logger, log } = context;
+  const { logger, log } = context;
   const upstreamBody = JSON.stringify({ ...call.body, model: call.model });
   if (logger.enabled("debug")) logger.log("debug", `upstream request: ${upstreamBody}`);
-  const upstream = await postUpstream(context.fetch, {
+  const upstream = await postHop(context, hop, {
     url: call.url,
-    label: call.label,
     apiKey: call.apiKey,
     body: upstreamBody,
     signal: request.signal,
     dialect: call.dialect,
     headers: call.headers,
-  }, {
-    timeouts: config.timeouts,
-    retries: config.retries,
-    connectProbe: context.connectProbe,
-    sleep: context.sleep,
-    onRetry: (attempt, delay, reason) =>
-      logger.log("warn", `retry ${attempt} in ${Math.round(delay)}ms: ${reason}`),
   });
   const response = upstream.response;
   const headers = new Headers();

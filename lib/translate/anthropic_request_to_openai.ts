@@ -20,6 +20,13 @@ import type {
 import { toOpenAIToolChoice, toOpenAITools } from "./tools.ts";
 import { isProxySignature } from "./signature.ts";
 import {
+  isWebSearchTool,
+  openAIUserLocation,
+  searchQuery,
+  type WebSearchMode,
+  type WebSearchRequest,
+} from "./web_search.ts";
+import {
   decodeToolId,
   fingerprint,
   toolNameTable,
@@ -54,6 +61,12 @@ export interface RequestOptions {
   reasoningHistory?: ReasoningHistory;
   /** Gemini 3: return each tool call's thought signature as `extra_content.google`. */
   thoughtSignatures?: boolean;
+  /**
+   * The backend's own web search for Anthropic's `web_search_*` tool: `openai` sends
+   * `web_search_options` (OpenAI search models), `openrouter` the `web` plugin, `none` (the
+   * default) drops the tool and says so.
+   */
+  webSearch?: WebSearchMode;
 }
 
 /** How past reasoning goes back upstream; see RequestOptions.reasoningHistory. */
@@ -68,6 +81,8 @@ export interface TranslatedRequest {
   warnings: string[];
   /** upstream tool name → the client's tool name, for names that had to change. */
   toolNames: Map<string, string>;
+  /** Present when the request carried a web search tool: how the answer reports it. */
+  webSearch?: WebSearchRequest;
 }
 
 // Claude Code's attribution block changes every turn and would defeat prefix caching upstream.
@@ -119,10 +134,35 @@ export function anthropicRequestToOpenAI(
   if (effort && options.reasoningEffort) value.reasoning_effort = effort;
 
   const toolNames = toolNameTable((request.tools ?? []).map((tool) => tool.name));
+  let webSearch: WebSearchRequest | undefined;
   if (request.tools?.length) {
     const { tools, dropped } = toOpenAITools(request.tools, options);
+    const search = request.tools.find(isWebSearchTool);
+    const mode = options.webSearch ?? "none";
+    if (search) {
+      webSearch = {
+        mode,
+        query: searchQuery(request.messages),
+        only: request.tools.length === 1,
+      };
+      if (mode === "openai") {
+        const location = openAIUserLocation(search);
+        value.web_search_options = location ? { user_location: location } : {};
+      } else if (mode === "openrouter") value.plugins = [{ id: "web" }];
+      const filters = search as { allowed_domains?: unknown; blocked_domains?: unknown };
+      if (mode !== "none" && (filters.allowed_domains || filters.blocked_domains)) {
+        warnings.push(
+          `web search: allowed_domains/blocked_domains have no ${mode} equivalent and were not applied`,
+        );
+      }
+    }
     for (const name of dropped) {
-      warnings.push(`server tool ${name} has no OpenAI equivalent and was dropped`);
+      if (search && mode !== "none" && name === `${search.name} (${search.type})`) continue;
+      warnings.push(
+        search && name === `${search.name} (${search.type})`
+          ? `server tool ${name}: this backend has no web search the proxy can use (OpenAI: *-search-* models; OpenRouter: web plugin), so it was dropped; the answer reports web_search_requests: 0`
+          : `server tool ${name} has no OpenAI equivalent and was dropped`,
+      );
     }
     // OpenAI rejects `tools: []` and a tool_choice without tools.
     if (tools.length) {
@@ -138,7 +178,7 @@ export function anthropicRequestToOpenAI(
       } else if (choice) Object.assign(value, toOpenAIToolChoice(choice));
     }
   }
-  return { value, warnings, toolNames };
+  return webSearch ? { value, warnings, toolNames, webSearch } : { value, warnings, toolNames };
 }
 
 function systemText(system: MessagesRequest["system"], warnings: string[]): string {

@@ -35,12 +35,17 @@ export function messageToEvents(message: MessageResponse): StreamEvent[] {
           delta: { type: "signature_delta", signature: block.signature },
         },
       );
+    } else if (block.type === "web_search_tool_result") {
+      // Anthropic sends the results whole in the block's start.
+      events.push({ type: "content_block_start", index, content_block: block });
     } else {
       events.push(
         {
           type: "content_block_start",
           index,
-          content_block: { type: "tool_use", id: block.id, name: block.name, input: {} },
+          content_block: block.type === "server_tool_use"
+            ? { ...block, input: {} }
+            : { type: "tool_use", id: block.id, name: block.name, input: {} },
         },
         {
           type: "content_block_delta",

@@ -12,6 +12,13 @@ import { splitThinkTags } from "./think_tags.ts";
 import { finalizeArguments } from "./tool_arguments.ts";
 import { clientToolId } from "./tool_names.ts";
 import { toAnthropicUsage } from "./usage.ts";
+import {
+  CitationCollector,
+  NO_SEARCH_NOTE,
+  webSearchBlocks,
+  type WebSearchRequest,
+  withSearchUsage,
+} from "./web_search.ts";
 
 /** What the response translation needs from the request side. */
 export interface ResponseOptions {
@@ -25,6 +32,8 @@ export interface ResponseOptions {
   toolNames: Map<string, string>;
   /** Estimated input tokens, used when the backend reports no usage. */
   inputTokens: number;
+  /** The request carried a web search tool (see web_search.ts). */
+  webSearch?: WebSearchRequest;
 }
 
 /** Translates a validated completion. Throws ProxyError when a tool call cannot be repaired. */
@@ -70,6 +79,17 @@ export function openAIResponseToAnthropic(
       });
     }
   }
+  const search = options.webSearch;
+  const citations = new CitationCollector();
+  if (search && search.mode !== "none") citations.add(choice?.message.annotations);
+  const results = citations.results;
+  // Anthropic's order: thinking, then the search and its results (or the note), then the answer.
+  const first = content.findIndex((block) => block.type !== "thinking");
+  const at = first === -1 ? content.length : first;
+  if (results.length) content.splice(at, 0, ...webSearchBlocks(search!.query, results));
+  else if (search?.mode === "none" && search.only) {
+    content.splice(at, 0, { type: "text", text: NO_SEARCH_NOTE });
+  }
   const stop = toStopReason(choice?.finish_reason, {
     emittedTool: content.some((block) => block.type === "tool_use"),
     matchedStop: choice?.stop_reason,
@@ -81,9 +101,13 @@ export function openAIResponseToAnthropic(
     model: options.model,
     content,
     ...stop,
-    usage: toAnthropicUsage(completion.usage, {
-      inputTokens: options.inputTokens,
-      outputTokens: Math.ceil(outputChars / 4),
-    }),
+    usage: withSearchUsage(
+      toAnthropicUsage(completion.usage, {
+        inputTokens: options.inputTokens,
+        outputTokens: Math.ceil(outputChars / 4),
+      }),
+      search,
+      results.length > 0,
+    ),
   };
 }

@@ -21,6 +21,13 @@ import { ThinkTagSplitter } from "./think_tags.ts";
 import { finalizeArguments } from "./tool_arguments.ts";
 import { clientToolId } from "./tool_names.ts";
 import { toAnthropicUsage } from "./usage.ts";
+import {
+  CitationCollector,
+  NO_SEARCH_NOTE,
+  webSearchBlocks,
+  type WebSearchRequest,
+  withSearchUsage,
+} from "./web_search.ts";
 
 /** What the stream translation needs from the request side. */
 export interface StreamOptions {
@@ -37,6 +44,12 @@ export interface StreamOptions {
   backend: string;
   /** Receives notes worth a log line (dropped nameless tool calls…). */
   onWarning?: (message: string) => void;
+  /**
+   * The request carried a web search tool (see web_search.ts). With a backend search, text is
+   * held until the end so the search blocks, built from citations that may arrive last, come
+   * before the answer as in Anthropic's streams.
+   */
+  webSearch?: WebSearchRequest;
 }
 
 interface PendingTool {
@@ -84,9 +97,18 @@ export class StreamTranslator {
   /** A thought signature that arrived in a metadata-only fragment before its call. */
   #pendingSignature: string | undefined;
   readonly #thinkTags = new ThinkTagSplitter();
+  readonly #citations = new CitationCollector();
+  /** Backend search on: answer text waits for the search blocks. */
+  readonly #searching: boolean;
+  #held: string[] = [];
+  /** The no-search note is still to be sent (search was the only tool, and there is none). */
+  #noteDue: boolean;
 
   constructor(options: StreamOptions) {
     this.#options = options;
+    const search = options.webSearch;
+    this.#searching = search !== undefined && search.mode !== "none";
+    this.#noteDue = search?.mode === "none" && search.only;
   }
 
   start(controller: Controller): void {
@@ -178,6 +200,7 @@ export class StreamTranslator {
       return this.#fail(controller, fromStreamError(detail, this.#options.backend));
     }
     const delta = choice.delta;
+    if (delta && this.#searching) this.#citations.add(delta.annotations);
     if (delta) {
       for (const part of messageParts(delta)) {
         if (part.kind === "thinking") this.#part(part, controller);
@@ -198,6 +221,11 @@ export class StreamTranslator {
   #part(part: MessagePart, controller: Controller): void {
     this.#outputChars += part.text.length;
     if (part.kind === "thinking" && !this.#options.thinking) return;
+    if (part.kind === "text" && this.#searching) {
+      this.#held.push(part.text);
+      return;
+    }
+    if (part.kind === "text") this.#note(controller);
     // The model moved on from its tool calls: they are complete.
     this.#emitTools(controller);
     if (this.#open?.kind !== part.kind) {
@@ -270,6 +298,7 @@ export class StreamTranslator {
   /** Emits every collected tool call as one complete tool_use block. */
   #emitTools(controller: Controller): void {
     if (this.#toolsEmitted === this.#tools.length) return;
+    this.#note(controller);
     this.#closeOpen(controller);
     for (const tool of this.#tools.slice(this.#toolsEmitted)) {
       this.#toolsEmitted++;
@@ -301,6 +330,47 @@ export class StreamTranslator {
     }
   }
 
+  /** The no-search note, once, as its own text block before the answer. */
+  #note(controller: Controller): void {
+    if (!this.#noteDue) return;
+    this.#noteDue = false;
+    this.#wholeText(NO_SEARCH_NOTE, controller);
+  }
+
+  /** A complete text block: start, one delta, stop. */
+  #wholeText(text: string, controller: Controller): void {
+    this.#closeOpen(controller);
+    const index = this.#startBlock({ type: "text", text: "" }, controller);
+    controller.enqueue({
+      type: "content_block_delta",
+      index,
+      delta: { type: "text_delta", text },
+    });
+    controller.enqueue({ type: "content_block_stop", index });
+  }
+
+  /** The search blocks (when the backend cited anything), then the held answer text. */
+  #emitSearch(controller: Controller): void {
+    const results = this.#citations.results;
+    if (results.length) {
+      this.#closeOpen(controller);
+      const [use, result] = webSearchBlocks(this.#options.webSearch!.query, results);
+      const index = this.#startBlock({ ...use, input: {} }, controller);
+      controller.enqueue({
+        type: "content_block_delta",
+        index,
+        delta: { type: "input_json_delta", partial_json: JSON.stringify(use.input) },
+      });
+      controller.enqueue({ type: "content_block_stop", index });
+      controller.enqueue({
+        type: "content_block_stop",
+        index: this.#startBlock(result, controller),
+      });
+    }
+    if (this.#held.length) this.#wholeText(this.#held.join(""), controller);
+    this.#held = [];
+  }
+
   #startBlock(block: ContentBlockStart, controller: Controller): number {
     const index = this.#nextIndex++;
     controller.enqueue({ type: "content_block_start", index, content_block: block });
@@ -324,7 +394,9 @@ export class StreamTranslator {
   #finish(controller: Controller): void {
     try {
       for (const part of this.#thinkTags.flush()) this.#part(part, controller);
+      if (this.#searching) this.#emitSearch(controller);
       this.#emitTools(controller);
+      this.#note(controller);
     } catch (error) {
       return this.#fail(controller, error);
     }
@@ -333,10 +405,14 @@ export class StreamTranslator {
       emittedTool: this.#emittedTool,
       matchedStop: this.#matchedStop,
     });
-    const usage: Usage = toAnthropicUsage(this.#usage, {
-      inputTokens: this.#options.inputTokens,
-      outputTokens: Math.ceil(this.#outputChars / 4),
-    });
+    const usage: Usage = withSearchUsage(
+      toAnthropicUsage(this.#usage, {
+        inputTokens: this.#options.inputTokens,
+        outputTokens: Math.ceil(this.#outputChars / 4),
+      }),
+      this.#options.webSearch,
+      this.#citations.results.length > 0,
+    );
     controller.enqueue({ type: "message_delta", delta: stop, usage });
     controller.enqueue({ type: "message_stop" });
     this.#ended = true;
