@@ -1,11 +1,19 @@
 /**
- * End-to-end load comparison. The same traffic goes three ways: straight to a mock OpenAI
- * upstream ("direct"), through a minimal Deno forwarder with no translation ("passthrough", the
- * HTTP floor), and through the proxy ("proxy", `deno run … main.ts --log-level warn`). All of
- * them run as subprocesses so each one's CPU time and memory can be read from /proc. Everything
- * stays on 127.0.0.1; every loop is bounded; the subprocesses are stopped even on failure.
+ * End-to-end load comparison, in one run. The same traffic goes four ways: straight to a mock
+ * OpenAI upstream ("direct"), through a minimal Deno forwarder with no translation ("limit",
+ * bench/passthrough.ts: the floor for any proxy on this runtime), through claude-code-router
+ * 2.0.0 ("peer", under Node with a temporary HOME; skipped with a note when it is not installed)
+ * and through claude-proxy (`deno run … main.ts --log-level warn`). The load generator is
+ * autocannon (npm, .cache/bench) driven under Node by bench/autocannon.mjs: a fixed time per run
+ * after a warm-up, so slow paths (the peer) cannot stretch the run. Every server runs as a
+ * subprocess so each one's CPU time and memory can be read from /proc. Everything stays on
+ * 127.0.0.1; every loop and run is bounded; the subprocesses are stopped even on failure.
  *
- *   deno run --allow-run --allow-net=127.0.0.1 --allow-read --allow-env bench/load.ts
+ *   deno task bench:deps   # autocannon + claude-code-router into .cache/
+ *   deno run --allow-run --allow-net=127.0.0.1 --allow-read --allow-write --allow-env bench/load.ts
+ *
+ * Env: BENCH_SECONDS (per run, default 3), BENCH_ONLY (scenario filter, e.g. "c=16"),
+ * BENCH_NO_PEER=1, BENCH_PROXY_ARGS (extra `deno run` flags for the proxy, e.g. --cpu-prof), NODE.
  * @module
  */
 import { MessagesRequest } from "../lib/anthropic/schema.ts";
@@ -19,8 +27,6 @@ import { claudeCodeRequest, smallRequest } from "./fixtures.ts";
 const print = console.log;
 const ROOT = new URL("../", import.meta.url);
 const MODEL = "gpt-test";
-/** Safety net: a measured run stops after this long even if its requests are not all done. */
-const RUN_DEADLINE_MS = 40_000;
 
 // ---- Subprocesses ------------------------------------------------------------------------------
 
@@ -34,10 +40,16 @@ interface Child {
 }
 
 /** Spawns a process and waits (bounded) until `ready` matches its stdout or stderr. */
-async function spawn(name: string, args: string[], ready: RegExp): Promise<Child> {
-  const process = new Deno.Command(Deno.execPath(), {
+async function spawn(
+  name: string,
+  args: string[],
+  ready: RegExp,
+  options: { command?: string; env?: Record<string, string> } = {},
+): Promise<Child> {
+  const process = new Deno.Command(options.command ?? Deno.execPath(), {
     args,
     cwd: ROOT,
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -115,17 +127,17 @@ async function readClockTicks(): Promise<number> {
 interface Snapshot {
   /** utime + stime in ms, per pid. */
   cpu: Map<number, number>;
-  /** VmRSS in MB of rssPid. */
-  rssMb: number;
+  /** VmRSS in MB, per pid. */
+  rssMb: Map<number, number>;
 }
 
 /**
  * Reads /proc/<pid>/stat of every pid and /proc/<rssPid>/status through `cat`: Deno's own file
  * API refuses /proc/<pid> paths without --allow-all.
  */
-async function snapshot(pids: number[], rssPid: number): Promise<Snapshot> {
+async function snapshot(pids: number[]): Promise<Snapshot> {
   const { stdout, success, stderr } = await new Deno.Command("cat", {
-    args: [...pids.map((pid) => `/proc/${pid}/stat`), `/proc/${rssPid}/status`],
+    args: [...pids.map((pid) => `/proc/${pid}/stat`), ...pids.map((pid) => `/proc/${pid}/status`)],
   }).output();
   const decoder = new TextDecoder();
   if (!success) throw new Error(`cannot read /proc: ${decoder.decode(stderr)}`);
@@ -138,12 +150,13 @@ async function snapshot(pids: number[], rssPid: number): Promise<Snapshot> {
     const ticks = Number(fields[14 - 3]) + Number(fields[15 - 3]);
     cpu.set(pid, (ticks * 1000) / clockTicks);
   });
-  const status = lines.slice(pids.length).join("\n");
-  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
-  return { cpu, rssMb: kb / 1024 };
+  const rssMb = new Map<number, number>();
+  const rss = [...lines.slice(pids.length).join("\n").matchAll(/VmRSS:\s+(\d+)\s+kB/g)];
+  pids.forEach((pid, i) => rssMb.set(pid, Number(rss[i]?.[1] ?? NaN) / 1024));
+  return { cpu, rssMb };
 }
 
-// ---- Load generation ---------------------------------------------------------------------------
+// ---- Load generation (autocannon under Node) ---------------------------------------------------
 
 interface Target {
   url: string;
@@ -154,67 +167,58 @@ interface Target {
 interface RunResult {
   requests: number;
   failures: number;
-  firstFailure?: string;
   elapsedMs: number;
-  latencies: Float64Array;
+  /** Whole milliseconds (autocannon's resolution). */
+  p50: number;
+  p99: number;
+  clientCpuMs: number;
 }
 
-/** Sends `total` requests with `concurrency` workers; each latency includes reading the body. */
-async function run(target: Target, total: number, concurrency: number): Promise<RunResult> {
-  const latencies = new Float64Array(total);
-  let next = 0;
-  let done = 0;
-  let failures = 0;
-  let firstFailure: string | undefined;
-  const start = performance.now();
-  const deadline = start + RUN_DEADLINE_MS;
-  const worker = async () => {
-    while (next < total && performance.now() < deadline) {
-      next++;
-      const t0 = performance.now();
-      try {
-        const response = await fetch(target.url, {
-          method: "POST",
-          headers: target.headers,
-          body: target.body,
-        });
-        const bytes = await response.arrayBuffer();
-        if (!response.ok) {
-          failures++;
-          firstFailure ??= `HTTP ${response.status}: ${
-            new TextDecoder().decode(bytes).slice(0, 300)
-          }`;
-        }
-      } catch (error) {
-        failures++;
-        firstFailure ??= String(error);
-      }
-      latencies[done++] = performance.now() - t0;
+const NODE = Deno.env.get("NODE") ?? "node";
+
+/** One autocannon run (warm-up, then the measured part) in a Node subprocess, bounded. */
+async function run(target: Target, concurrency: number, seconds: number): Promise<RunResult> {
+  const child = new Deno.Command(NODE, {
+    args: ["bench/autocannon.mjs"],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(
+    new TextEncoder().encode(JSON.stringify({
+      ...target,
+      connections: concurrency,
+      durationSec: seconds,
+      warmupSec: WARMUP_SEC,
+    })),
+  );
+  await writer.close();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  }, (seconds + WARMUP_SEC + 30) * 1000);
+  const { stdout, stderr, success } = await child.output().finally(() => clearTimeout(timer));
+  const decoder = new TextDecoder();
+  if (!success) throw new Error(`autocannon failed: ${decoder.decode(stderr).slice(0, 1000)}`);
+  const out = JSON.parse(decoder.decode(stdout));
   return {
-    requests: done,
-    failures,
-    firstFailure,
-    elapsedMs: performance.now() - start,
-    latencies: latencies.slice(0, done).sort(),
+    requests: out.ok,
+    failures: out.non2xx + out.errors + out.timeouts,
+    elapsedMs: out.durationMs,
+    p50: out.p50,
+    p99: out.p99,
+    clientCpuMs: out.clientCpuMs,
   };
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
-function mean(values: Float64Array): number {
-  let sum = 0;
-  for (const value of values) sum += value;
-  return values.length ? sum / values.length : NaN;
-}
-
-type Path = "direct" | "passthrough" | "proxy";
-const PATHS: readonly Path[] = ["direct", "passthrough", "proxy"];
+type Path = "direct" | "limit" | "peer" | "proxy";
+const PATHS: readonly Path[] = ["direct", "limit", "peer", "proxy"];
+const ANTHROPIC_PATHS = new Set<Path>(["peer", "proxy"]);
 
 /** One sanity request: the answer must have the expected shape before anything is measured. */
 async function check(target: Target, path: Path, chunks: number, stream: boolean) {
@@ -230,20 +234,21 @@ async function check(target: Target, path: Path, chunks: number, stream: boolean
     );
   };
   if (response.status !== 200) fail("status");
+  const anthropic = ANTHROPIC_PATHS.has(path);
   if (!stream) {
     const body = JSON.parse(text);
-    if (path === "proxy" ? body.type !== "message" : body.object !== "chat.completion") {
+    if (anthropic ? body.type !== "message" : body.object !== "chat.completion") {
       fail("not a completion");
     }
     return;
   }
-  if (path !== "proxy") {
+  if (!anthropic) {
     const events = text.match(/^data: /gm)?.length ?? 0;
     if (events !== chunks + 3) fail(`${events} SSE events, expected ${chunks + 3}`);
   } else {
     const deltas = text.match(/^event: content_block_delta$/gm)?.length ?? 0;
     if (deltas !== chunks) fail(`${deltas} text deltas, expected ${chunks}`);
-    if (!text.trimEnd().endsWith('data: {"type":"message_stop"}')) fail("no message_stop");
+    if (!/event: message_stop/.test(text)) fail("no message_stop");
   }
 }
 
@@ -256,8 +261,6 @@ interface Scenario {
   /** Text chunks the upstream streams back (streaming scenarios). */
   chunks: number;
   concurrency: number;
-  requests: number;
-  warmup: number;
 }
 
 interface Row {
@@ -265,8 +268,8 @@ interface Row {
   path: Path;
   result: RunResult;
   /** CPU ms per request of each process. */
-  cpu: { client: number; upstream: number; passthrough: number; proxy: number };
-  /** RSS (MB) of the hop (passthrough or proxy) around the run. */
+  cpu: Record<"client" | "upstream" | "limit" | "peer" | "proxy", number>;
+  /** RSS (MB) of the hop around the run. */
   rss?: { before: number; after: number };
 }
 
@@ -290,50 +293,96 @@ function scenarios(): Scenario[] {
   const small = smallRequest(false);
   const smallStream = smallRequest(true);
   const large = claudeCodeRequest({ targetBytes: 45_000, stream: true });
+  const huge = claudeCodeRequest({ targetBytes: 150_000, stream: true });
   const list: Array<Omit<Scenario, "stream">> = [
-    {
-      name: "1 KB non-streaming",
-      request: small,
-      chunks: 0,
-      concurrency: 1,
-      requests: 2000,
-      warmup: 300,
-    },
-    {
-      name: "1 KB non-streaming",
-      request: small,
-      chunks: 0,
-      concurrency: 32,
-      requests: 4000,
-      warmup: 500,
-    },
-    {
-      name: "45 KB stream, 20 chunks",
-      request: large,
-      chunks: 20,
-      concurrency: 1,
-      requests: 1000,
-      warmup: 200,
-    },
-    {
-      name: "45 KB stream, 20 chunks",
-      request: large,
-      chunks: 20,
-      concurrency: 8,
-      requests: 2000,
-      warmup: 300,
-    },
-    {
-      name: "1 KB stream, 200 chunks",
-      request: smallStream,
-      chunks: 200,
-      concurrency: 8,
-      requests: 1000,
-      warmup: 200,
-    },
+    { name: "(a) 1 KB, not streamed", request: small, chunks: 0, concurrency: 1 },
+    { name: "(a) 1 KB, not streamed", request: small, chunks: 0, concurrency: 64 },
+    { name: "(b) 45 KB, 20-chunk stream", request: large, chunks: 20, concurrency: 1 },
+    { name: "(b) 45 KB, 20-chunk stream", request: large, chunks: 20, concurrency: 16 },
+    { name: "(b) 150 KB, 20-chunk stream", request: huge, chunks: 20, concurrency: 1 },
+    { name: "(b) 150 KB, 20-chunk stream", request: huge, chunks: 20, concurrency: 16 },
+    { name: "(c) 1 KB, 200-chunk stream", request: smallStream, chunks: 200, concurrency: 16 },
   ];
-  return list.map((scenario) => ({ ...scenario, stream: scenario.request.stream === true }));
+  const only = Deno.env.get("BENCH_ONLY");
+  return list
+    .filter((scenario) => !only || `${scenario.name} c=${scenario.concurrency}`.includes(only))
+    .map((scenario) => ({ ...scenario, stream: scenario.request.stream === true }));
 }
+
+/** A free loopback port (for the peer, which takes its port from its config file). */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/**
+ * claude-code-router 2.0.0 (the peer) from .cache/peer, with a temporary HOME whose
+ * ~/.claude-code-router/config.json points at the mock upstream. Undefined (with the reason
+ * printed) when it is not installed or does not start.
+ */
+async function startPeer(upstreamBase: string): Promise<Child | undefined> {
+  const cli = new URL(".cache/peer/node_modules/@musistudio/claude-code-router/dist/cli.js", ROOT);
+  try {
+    await Deno.stat(cli);
+  } catch {
+    print("peer: claude-code-router not installed (deno task bench:deps); skipped\n");
+    return undefined;
+  }
+  const home = await Deno.makeTempDir({ prefix: "ccr-home-" });
+  const port = freePort();
+  await Deno.mkdir(`${home}/.claude-code-router`);
+  await Deno.writeTextFile(
+    `${home}/.claude-code-router/config.json`,
+    JSON.stringify({
+      LOG: false,
+      LOG_LEVEL: "error",
+      HOST: "127.0.0.1",
+      PORT: port,
+      NON_INTERACTIVE_MODE: true,
+      API_TIMEOUT_MS: 60_000,
+      Providers: [{
+        name: "mock",
+        api_base_url: `${upstreamBase}/chat/completions`,
+        api_key: "unused",
+        models: [MODEL],
+      }],
+      Router: { default: `mock,${MODEL}` },
+    }),
+  );
+  try {
+    const child = await spawn("peer", [cli.pathname, "start"], /(Loaded JSON config)/, {
+      command: NODE,
+      env: { HOME: home, PATH: Deno.env.get("PATH") ?? "" },
+    });
+    child.url = `http://127.0.0.1:${port}`;
+    const stop = child.stop;
+    child.stop = async () => {
+      await stop();
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+    };
+    // Bounded wait until it answers HTTP.
+    for (let i = 0; i < 100; i++) {
+      try {
+        const response = await fetch(`${child.url}/`);
+        await response.body?.cancel();
+        return child;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await child.stop();
+    print("peer: claude-code-router did not answer within 10 s; skipped\n");
+  } catch (error) {
+    print(`peer: ${String(error).slice(0, 300)}; skipped\n`);
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+  }
+  return undefined;
+}
+
+const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? "3");
+const WARMUP_SEC = 1;
 
 async function main(): Promise<void> {
   clockTicks = await readClockTicks();
@@ -356,16 +405,18 @@ async function main(): Promise<void> {
     );
     children.push(upstream);
     const upstreamBase = `${upstream.url}/v1`;
-    const passthrough = await spawn(
-      "passthrough",
+    const limit = await spawn(
+      "limit",
       ["run", "--allow-net=127.0.0.1", "bench/passthrough.ts", "0", upstreamBase],
       /passthrough listening on (http:\/\/127\.0\.0\.1:\d+)/,
     );
-    children.push(passthrough);
+    children.push(limit);
+    const proxyArgs = Deno.env.get("BENCH_PROXY_ARGS")?.split(" ").filter(Boolean) ?? [];
     const proxy = await spawn(
       "proxy",
       [
         "run",
+        ...proxyArgs,
         "--allow-net",
         "--allow-env",
         "--allow-read",
@@ -382,11 +433,13 @@ async function main(): Promise<void> {
       /listening on (http:\/\/[^\s]+)/,
     );
     children.push(proxy);
+    const peer = Deno.env.get("BENCH_NO_PEER") ? undefined : await startPeer(upstreamBase);
+    if (peer) children.push(peer);
 
     const list = scenarios();
     print(
-      `deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs, CLK_TCK ${clockTicks}; ` +
-        `request bodies: ${
+      `deno ${Deno.version.deno}, node ${await nodeVersion()}, autocannon, ${navigator.hardwareConcurrency} CPUs, ` +
+        `CLK_TCK ${clockTicks}, ${SECONDS} s per run after ${WARMUP_SEC} s warm-up; request bodies: ${
           [...new Set(list.map((s) => s.request))].map((request) =>
             `${JSON.stringify(request).length} B (OpenAI: ${
               directBody(request, upstreamBase).length
@@ -395,63 +448,58 @@ async function main(): Promise<void> {
         }\n`,
     );
 
-    const pids = [Deno.pid, upstream.pid, passthrough.pid, proxy.pid];
+    const hops: Record<Path, Child | undefined> = { direct: undefined, limit, peer, proxy };
+    const pids = [upstream.pid, limit.pid, proxy.pid, ...(peer ? [peer.pid] : [])];
     for (const scenario of list) {
       const control = await fetch(`${upstream.url}/bench/chunks/${Math.max(1, scenario.chunks)}`, {
         method: "POST",
       });
       await control.body?.cancel();
       const openAI = directBody(scenario.request, upstreamBase);
-      const openAIHeaders = {
+      const openAIHeaders = { "content-type": "application/json", authorization: "Bearer unused" };
+      const anthropicHeaders = {
         "content-type": "application/json",
-        authorization: "Bearer unused",
+        "anthropic-version": "2023-06-01",
+        "x-api-key": "unused",
       };
+      const anthropicBody = JSON.stringify(scenario.request);
       const targets: Record<Path, Target> = {
         direct: { url: `${upstreamBase}/chat/completions`, headers: openAIHeaders, body: openAI },
-        passthrough: { url: `${passthrough.url}/`, headers: openAIHeaders, body: openAI },
-        proxy: {
-          url: `${proxy.url}/v1/messages`,
-          headers: {
-            "content-type": "application/json",
-            "anthropic-version": "2023-06-01",
-            "x-api-key": "unused",
-          },
-          body: JSON.stringify(scenario.request),
-        },
+        limit: { url: `${limit.url}/`, headers: openAIHeaders, body: openAI },
+        peer: { url: `${peer?.url}/v1/messages`, headers: anthropicHeaders, body: anthropicBody },
+        proxy: { url: `${proxy.url}/v1/messages`, headers: anthropicHeaders, body: anthropicBody },
       };
       for (const path of PATHS) {
+        if (path === "peer" && !peer) continue;
         const label = `${scenario.name}, c=${scenario.concurrency}, ${path}`;
         // deno-lint-ignore no-console
-        console.error(`running ${label}: ${scenario.requests} requests`);
+        console.error(`running ${label}`);
         const target = targets[path];
         await check(target, path, scenario.chunks, scenario.stream);
-        await run(target, scenario.warmup, scenario.concurrency);
-        const hop = path === "proxy" ? proxy.pid : passthrough.pid;
-        const before = await snapshot(pids, hop);
-        const result = await run(target, scenario.requests, scenario.concurrency);
-        const after = await snapshot(pids, hop);
+        const hop = hops[path];
+        const before = await snapshot(pids);
+        const result = await run(target, scenario.concurrency, SECONDS);
+        const after = await snapshot(pids);
+        // CPU of the measured part only: the warm-up second is scaled out by request share.
         const perRequest = (pid: number) =>
-          (after.cpu.get(pid)! - before.cpu.get(pid)!) / Math.max(1, result.requests);
+          (after.cpu.get(pid)! - before.cpu.get(pid)!) /
+          Math.max(1, result.requests * (SECONDS + WARMUP_SEC) / SECONDS);
         rows.push({
           scenario,
           path,
           result,
           cpu: {
-            client: perRequest(Deno.pid),
+            client: result.clientCpuMs / Math.max(1, result.requests),
             upstream: perRequest(upstream.pid),
-            passthrough: perRequest(passthrough.pid),
+            limit: perRequest(limit.pid),
+            peer: peer ? perRequest(peer.pid) : NaN,
             proxy: perRequest(proxy.pid),
           },
-          rss: path === "direct" ? undefined : { before: before.rssMb, after: after.rssMb },
+          rss: hop
+            ? { before: before.rssMb.get(hop.pid)!, after: after.rssMb.get(hop.pid)! }
+            : undefined,
         });
-        if (result.failures) {
-          throw new Error(
-            `${label}: ${result.failures} failed requests; first: ${result.firstFailure}`,
-          );
-        }
-        if (result.requests < scenario.requests) {
-          print(`note: ${label} stopped at the ${RUN_DEADLINE_MS} ms deadline`);
-        }
+        if (result.failures) throw new Error(`${label}: ${result.failures} failed requests`);
       }
     }
     const extra = proxy.output().split("\n").filter((line) =>
@@ -466,55 +514,71 @@ async function main(): Promise<void> {
   report(rows, (performance.now() - began) / 1000);
 }
 
+async function nodeVersion(): Promise<string> {
+  const { stdout } = await new Deno.Command(NODE, { args: ["--version"] }).output();
+  return new TextDecoder().decode(stdout).trim();
+}
+
 function report(rows: Row[], seconds: number): void {
+  const scenarioList = [...new Set(rows.map((row) => row.scenario))];
   const find = (scenario: Scenario, path: Path) =>
-    rows.find((row) => row.scenario === scenario && row.path === path)!;
+    rows.find((row) => row.scenario === scenario && row.path === path);
+  const rps = (row: Row | undefined) =>
+    row ? (row.result.requests * 1000) / row.result.elapsedMs : NaN;
+  // At c=1 the mean latency is 1/throughput (autocannon's percentiles are whole ms).
+  const latency = (row: Row | undefined) => 1000 / rps(row);
+  const cell = (row: Row | undefined) => {
+    if (!row) return "–";
+    const c1 = row.scenario.concurrency === 1;
+    return `${fmt(rps(row), 0)} (${
+      c1 ? `${fmt(latency(row), 3)} ms` : `${row.result.p50} / ${row.result.p99} ms`
+    })`;
+  };
   print(
-    "| scenario | conc | path | requests | req/s | mean ms | p50 ms | p99 ms | added vs direct ms (mean / p50) | hop CPU ms/req | hop RSS MB before → after |",
+    "req/s (c=1: mean latency = 1/req/s; otherwise p50 / p99 in whole ms from autocannon):\n",
   );
-  print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const row of rows) {
-    const { scenario, result } = row;
-    let added = "";
-    if (row.path !== "direct" && scenario.concurrency === 1) {
-      const direct = find(scenario, "direct").result.latencies;
-      added = `${fmt(mean(result.latencies) - mean(direct))} / ${
-        fmt(percentile(result.latencies, 0.5) - percentile(direct, 0.5))
-      }`;
-    }
-    const hopCpu = row.path === "direct" ? "" : fmt(row.cpu[row.path], 3);
+  print(
+    "| scenario | c | direct | limit | peer (ccr) | claude-proxy | proxy/limit | proxy/peer | added vs direct, ms (limit / peer / proxy) |",
+  );
+  print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const scenario of scenarioList) {
+    const [direct, limit, peer, proxy] = PATHS.map((path) => find(scenario, path));
+    const added = scenario.concurrency === 1
+      ? [limit, peer, proxy].map((row) => fmt(latency(row) - latency(direct), 3)).join(" / ")
+      : "";
     print(
-      `| ${scenario.name} | ${scenario.concurrency} | ${row.path} | ${result.requests} | ${
-        fmt((result.requests * 1000) / result.elapsedMs, 0)
-      } | ${fmt(mean(result.latencies))} | ${fmt(percentile(result.latencies, 0.5))} | ${
-        fmt(percentile(result.latencies, 0.99))
-      } | ${added} | ${hopCpu} | ${
-        row.rss ? `${fmt(row.rss.before, 1)} → ${fmt(row.rss.after, 1)}` : ""
-      } |`,
+      `| ${scenario.name} | ${scenario.concurrency} | ${cell(direct)} | ${cell(limit)} | ${
+        cell(peer)
+      } | ${cell(proxy)} | ${fmt(rps(proxy) / rps(limit))}× | ${
+        fmt(rps(proxy) / rps(peer), 1)
+      }× | ${added} |`,
     );
   }
   print(
-    "\nhop = the process between client and upstream: the proxy, or `passthrough` (bench/" +
-      "passthrough.ts, a Deno forwarder with no translation: the HTTP floor).",
+    "\nlimit = bench/passthrough.ts (Deno.serve + fetch, bytes forwarded unparsed); peer = " +
+      "claude-code-router 2.0.0 under Node.",
   );
   print(
-    "\nCPU ms per request by process (utime+stime from /proc/<pid>/stat; " +
-      `one tick = ${fmt(1000 / clockTicks, 0)} ms, divided by the run's requests):\n`,
+    "\nCPU ms per request by process (utime+stime from /proc/<pid>/stat, " +
+      `one tick = ${fmt(1000 / clockTicks, 0)} ms; client = autocannon's own cpuUsage) ` +
+      "and RSS of the hop before → after the run:\n",
   );
   print(
-    "| scenario | conc | path | load client | mock upstream | passthrough | proxy | proxy − passthrough |",
+    "| scenario | c | path | client | mock upstream | hop CPU | proxy − limit | hop RSS MB |",
   );
   print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
-    const { client, upstream, passthrough, proxy } = row.cpu;
-    let extra = "";
-    if (row.path === "proxy") {
-      extra = fmt(proxy - find(row.scenario, "passthrough").cpu.passthrough, 3);
-    }
+    const hopCpu = row.path === "direct" ? NaN : row.cpu[row.path];
+    const limitRow = find(row.scenario, "limit");
+    const extra = row.path === "proxy" && limitRow
+      ? fmt(row.cpu.proxy - limitRow.cpu.limit, 3)
+      : "";
     print(
-      `| ${row.scenario.name} | ${row.scenario.concurrency} | ${row.path} | ${fmt(client, 3)} | ${
-        fmt(upstream, 3)
-      } | ${fmt(passthrough, 3)} | ${fmt(proxy, 3)} | ${extra} |`,
+      `| ${row.scenario.name} | ${row.scenario.concurrency} | ${row.path} | ${
+        fmt(row.cpu.client, 3)
+      } | ${fmt(row.cpu.upstream, 3)} | ${
+        row.path === "direct" ? "" : fmt(hopCpu, 3)
+      } | ${extra} | ${row.rss ? `${fmt(row.rss.before, 1)} → ${fmt(row.rss.after, 1)}` : ""} |`,
     );
   }
   print(`\nload benchmark took ${fmt(seconds, 1)} s`);

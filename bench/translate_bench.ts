@@ -3,7 +3,7 @@
  * translator, the non-streaming response translator. Run with `deno bench bench/translate_bench.ts`.
  * @module
  */
-import { MessagesRequest } from "../lib/anthropic/schema.ts";
+import { commonMessagesRequest, MessagesRequest } from "../lib/anthropic/schema.ts";
 import { validate } from "../lib/anthropic/validate.ts";
 import { loadConfig } from "../lib/config.ts";
 import { resolveRoute } from "../lib/model_map.ts";
@@ -49,6 +49,22 @@ for (const [size, text] of Object.entries(requests)) {
       estimateTokens(out.value);
       JSON.stringify(out.value);
     },
+  });
+  Deno.bench({
+    name: `${size}: parse+common fast path+translate+stringify`,
+    group,
+    fn() {
+      const raw = JSON.parse(text);
+      const value = commonMessagesRequest(raw) ?? validate(MessagesRequest, raw);
+      const out = anthropicRequestToOpenAI(value, options);
+      estimateTokens(out.value);
+      JSON.stringify(out.value);
+    },
+  });
+  Deno.bench({
+    name: `${size}: validate (common fast path)`,
+    group,
+    fn: () => void commonMessagesRequest(parsed),
   });
   Deno.bench({ name: `${size}: JSON.parse`, group, fn: () => void JSON.parse(text) });
   Deno.bench({

@@ -50,7 +50,7 @@ export function resolveRoute(config: Config, requestedModel: string, dynamic?: B
   const tier = dynamic ? undefined : tierOf(requestedModel);
   const backend = dynamic ?? (tier ? config.tiers[tier] : config.backend);
   const model = backend.model ?? requestedModel;
-  const url = new URL(backend.baseUrl);
+  const url = baseUrlParts(backend.baseUrl);
   const provider = dynamic
     ? inferProvider(backend.baseUrl)
     : providerOf(config.provider, config.backend.baseUrl, backend.baseUrl);
@@ -64,7 +64,7 @@ export function resolveRoute(config: Config, requestedModel: string, dynamic?: B
     tier,
     backend,
     model,
-    label: `${url.origin}${url.pathname}`.replace(/\/+$/, ""),
+    label: url.label,
     provider,
     options: {
       cleanSchemas: auto(config.cleanSchemas, preset.cleanSchemas),
@@ -112,15 +112,41 @@ function reasoningHistory(
 }
 
 /**
+ * A per-string cache of a pure function of a base URL, so that a request does not parse the
+ * same URL again (base URLs come from the config: few; cleared if dynamic routes make many).
+ */
+function memoByString<T>(compute: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (cache.size >= 256) cache.clear();
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
+/** What a route needs of its base URL: the label (no credentials or query) and the host. */
+const baseUrlParts = memoByString((baseUrl) => {
+  const url = new URL(baseUrl);
+  return {
+    label: `${url.origin}${url.pathname}`.replace(/\/+$/, ""),
+    hostname: url.hostname,
+  };
+});
+
+/**
  * The chat-completions endpoint of a base URL (a full endpoint URL is kept as it is). A query
  * (Azure's `?api-version=`) stays at the end.
  */
-export function chatCompletionsUrl(baseUrl: string): string {
+export const chatCompletionsUrl: (baseUrl: string) => string = memoByString((baseUrl) => {
   const url = new URL(baseUrl);
   const path = url.pathname.replace(/\/+$/, "");
   if (!/\/chat\/completions$/.test(path)) url.pathname = `${path}/chat/completions`;
   return url.href;
-}
+});
 
 const DYNAMIC_PATH = /^\/(https?)\/([^/]+)\/((?:[^/]+\/)*)([^/]+)\/v1\/messages(\/count_tokens)?$/;
 

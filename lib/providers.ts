@@ -194,6 +194,19 @@ const LOCAL_PORTS: Record<string, Provider> = {
 
 /** The preset a base URL implies: by host, local servers by default port, else custom. */
 export function inferProvider(baseUrl: string): Provider {
+  let provider = inferred.get(baseUrl);
+  if (provider === undefined) {
+    provider = inferUncached(baseUrl);
+    // Base URLs come from the config (few); dynamic routes could make many: bounded.
+    if (inferred.size >= 256) inferred.clear();
+    inferred.set(baseUrl, provider);
+  }
+  return provider;
+}
+
+const inferred = new Map<string, Provider>();
+
+function inferUncached(baseUrl: string): Provider {
   const url = new URL(baseUrl);
   const host = url.hostname.toLowerCase();
   for (const [pattern, provider] of HOSTS) if (pattern.test(host)) return provider;

@@ -59,16 +59,27 @@ export const RedactedThinkingBlock = z.looseObject({
  * "constructor" must not find Object.prototype's); other types pass through untouched.
  */
 function blockByType<T>(table: Record<string, z.ZodType>) {
-  return z.looseObject({ type: z.string() }).transform((block, context): T => {
-    if (!Object.hasOwn(table, block.type)) return block as T;
-    const result = table[block.type].safeParse(block);
+  // The block is checked once, by its own schema: no intermediate copy of it (a loose object
+  // copies every key) on the way. BlockShape only runs to describe a block without a type.
+  return z.unknown().transform((value, context): T => {
+    const type = typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as { type?: unknown }).type
+      : undefined;
+    const result = typeof type !== "string"
+      ? BlockShape.safeParse(value)
+      : Object.hasOwn(table, type)
+      ? table[type].safeParse(value)
+      : undefined;
+    if (!result) return value as T;
     if (result.success) return result.data as T;
     for (const issue of result.error.issues) {
-      context.issues.push({ ...issue, input: block } as never);
+      context.issues.push({ ...issue, input: value } as never);
     }
     return z.NEVER;
   });
 }
+
+const BlockShape = z.looseObject({ type: z.string() });
 
 /** A tool_result's content: text, or blocks (images and documents need their source). */
 const ToolResultContent = z.union([
@@ -262,3 +273,90 @@ export type StreamEvent =
   | { type: "message_stop" }
   | { type: "ping" }
   | { type: "error"; error: { type: string; message: string } };
+
+// ---- Fast path for the common request ------------------------------------------------------
+
+/** MessagesRequest with the bulky fields taken as they are (checked by hand below). */
+const MessagesRequestHead = MessagesRequest.extend({
+  messages: z.unknown(),
+  system: z.unknown().optional(),
+  tools: z.unknown().optional(),
+});
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const nullish = (value: unknown) => value === undefined || value === null;
+const stringish = (value: unknown) => nullish(value) || typeof value === "string";
+const ROLES = new Set(["user", "assistant", "system"]);
+
+function plainText(block: Json): boolean {
+  const cache = block.cache_control;
+  return typeof block.text === "string" &&
+    (nullish(cache) || (isObject(cache) && typeof cache.type === "string"));
+}
+
+/** Blocks of a tool_result: text, or types nobody validates. Images etc. go to zod. */
+function plainResultPart(part: unknown): boolean {
+  if (!isObject(part) || typeof part.type !== "string") return false;
+  if (part.type === "text") return plainText(part);
+  return !Object.hasOwn(KNOWN_BLOCKS, part.type) && !["image", "document"].includes(part.type);
+}
+
+/**
+ * A block zod's ContentBlockSchema would accept unchanged, for the kinds Claude Code sends on
+ * every turn; false for anything else (images, documents… or an invalid block), which zod
+ * then checks (and describes).
+ */
+function plainBlock(block: unknown): boolean {
+  if (!isObject(block) || typeof block.type !== "string") return false;
+  switch (block.type) {
+    case "text":
+      return plainText(block);
+    case "tool_use":
+      return typeof block.id === "string" && typeof block.name === "string" &&
+        Object.hasOwn(block, "input");
+    case "tool_result": {
+      const content = block.content;
+      return typeof block.tool_use_id === "string" &&
+        (nullish(block.is_error) || typeof block.is_error === "boolean") &&
+        (stringish(content) || (Array.isArray(content) && content.every(plainResultPart)));
+    }
+    case "thinking":
+      return typeof block.thinking === "string" && stringish(block.signature);
+    case "redacted_thinking":
+      return typeof block.data === "string";
+    default:
+      return !Object.hasOwn(KNOWN_BLOCKS, block.type);
+  }
+}
+
+const plainContent = (content: unknown) =>
+  typeof content === "string" || (Array.isArray(content) && content.every(plainBlock));
+
+function plainTool(tool: unknown): boolean {
+  return isObject(tool) && typeof tool.name === "string" && tool.name.length > 0 &&
+    stringish(tool.type) && stringish(tool.description) &&
+    (nullish(tool.input_schema) || isObject(tool.input_schema));
+}
+
+/**
+ * The common request checked without copying it: the bulky parts (messages, system, tools) by
+ * hand, the rest by zod. Returns undefined whenever anything is unusual, and the caller then
+ * validates the whole request with zod (which also words the error). The result holds the
+ * client's own message, system and tool objects, which are never modified.
+ */
+export function commonMessagesRequest(value: unknown): MessagesRequest | undefined {
+  if (!isObject(value)) return undefined;
+  const { messages, system, tools } = value;
+  if (!Array.isArray(messages) || messages.length === 0) return undefined;
+  for (const message of messages) {
+    if (!isObject(message) || !ROLES.has(message.role as string)) return undefined;
+    if (!plainContent(message.content)) return undefined;
+  }
+  if (!nullish(system) && !plainContent(system)) return undefined;
+  if (!nullish(tools) && !(Array.isArray(tools) && tools.every(plainTool))) return undefined;
+  const head = MessagesRequestHead.safeParse(value);
+  if (!head.success) return undefined;
+  return head.data as MessagesRequest;
+}

@@ -10,7 +10,16 @@ import { invalidRequest, ProxyError } from "../errors.ts";
  * answering bad JSON with a 400 that says what is wrong.
  */
 export async function readJson(request: Request, limit = Infinity): Promise<unknown> {
-  const text = await readText(request, limit);
+  let text: string;
+  try {
+    text = await readText(request, limit);
+  } catch (error) {
+    if (error instanceof ProxyError) throw error;
+    // The client went away while sending its body (not a bug of ours: no "unexpected error").
+    throw new ProxyError(499, "api_error", "The client closed the request while sending it", {
+      cause: error,
+    });
+  }
   if (text.trim() === "") throw invalidRequest("Request body is empty: send a JSON object");
   try {
     return JSON.parse(text);

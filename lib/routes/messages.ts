@@ -3,7 +3,12 @@
  * translation logic lives in lib/translate.
  * @module
  */
-import { type MessageResponse, MessagesRequest, type StreamEvent } from "../anthropic/schema.ts";
+import {
+  commonMessagesRequest,
+  type MessageResponse,
+  MessagesRequest,
+  type StreamEvent,
+} from "../anthropic/schema.ts";
 import { readJson, validate } from "../anthropic/validate.ts";
 import type { Backend } from "../config.ts";
 import { ProxyError } from "../errors.ts";
@@ -40,7 +45,8 @@ export async function messagesRoute(
 ): Promise<Response> {
   const { log } = context;
   const raw = await readJson(request, context.config.maxBodyBytes);
-  const body = validate(MessagesRequest, raw);
+  // The common request skips zod's copy of every block; anything else goes through zod.
+  const body = commonMessagesRequest(raw) ?? validate(MessagesRequest, raw);
   const hops = routeChain(
     context.config,
     body.model,

@@ -81,6 +81,50 @@ function argumentsComplete(tool: PendingTool): boolean {
   }
 }
 
+const nullish = (value: unknown) => value === undefined || value === null;
+const stringish = (value: unknown) => nullish(value) || typeof value === "string";
+// Delta fields whose shape the fast path checks; any other field goes through zod.
+const PLAIN_DELTA_FIELDS = new Set([
+  "role",
+  "content",
+  "reasoning_content",
+  "reasoning",
+  "refusal",
+]);
+
+/**
+ * The fast path for the chunk nearly every stream consists of — one choice whose delta holds
+ * only strings (`{choices:[{index:0,delta:{content:"…"}}]}`, plus id/model/finish_reason): checks
+ * exactly the fields ChatCompletionChunk would and returns the value itself, with no copy.
+ * Anything else (tool calls, usage, content arrays, more choices) returns undefined for zod.
+ */
+function commonChunk(value: unknown): ChatCompletionChunk | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const chunk = value as Record<string, unknown>;
+  if (!stringish(chunk.id) || !stringish(chunk.model)) return undefined;
+  if (!nullish(chunk.usage) || !nullish(chunk.x_groq)) return undefined;
+  const choices = chunk.choices;
+  if (!Array.isArray(choices) || choices.length !== 1) return undefined;
+  const choice = choices[0];
+  if (typeof choice !== "object" || choice === null || Array.isArray(choice)) return undefined;
+  const { index, delta, finish_reason: finish, stop_reason: stop } = choice as Record<
+    string,
+    unknown
+  >;
+  if (!(nullish(index) || typeof index === "number") || !stringish(finish) || !nullish(stop)) {
+    return undefined;
+  }
+  if (!nullish(delta)) {
+    if (typeof delta !== "object" || Array.isArray(delta)) return undefined;
+    for (const key in delta) {
+      if (!Object.hasOwn(delta, key)) continue;
+      if (!PLAIN_DELTA_FIELDS.has(key)) return undefined;
+      if (key !== "role" && !stringish((delta as Record<string, unknown>)[key])) return undefined;
+    }
+  }
+  return chunk as ChatCompletionChunk;
+}
+
 /** The state machine; one instance per response. Synchronous: events in, events out. */
 export class StreamTranslator {
   readonly #options: StreamOptions;
@@ -159,6 +203,8 @@ export class StreamTranslator {
       const detail = readErrorDetail(value, JSON.stringify(value) ?? "");
       return this.#fail(controller, fromStreamError(detail, this.#options.backend));
     }
+    const common = commonChunk(value);
+    if (common) return this.#chunk(common, controller);
     const parsed = ChatCompletionChunk.safeParse(value);
     if (!parsed.success) {
       return this.#fail(
