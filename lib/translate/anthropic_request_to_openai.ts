@@ -202,8 +202,9 @@ function convertMessages(
   out: ChatMessage[],
   warnings: string[],
 ): void {
-  // Tool calls of the last assistant turn that still wait for their results.
-  let pending = new Set<string>();
+  // Tool calls of the last assistant turn that still wait for their results (a list: backends
+  // such as Kimi may repeat an id within one turn).
+  let pending: string[] = [];
   // System turns that arrive between a tool call and its result wait for the results.
   let deferred: ChatMessage[] = [];
 
@@ -211,7 +212,7 @@ function convertMessages(
     for (const id of pending) {
       out.push({ role: "tool", tool_call_id: id, content: MISSING_TOOL_RESULT });
     }
-    pending = new Set();
+    pending = [];
     out.push(...deferred);
     deferred = [];
   };
@@ -223,7 +224,7 @@ function convertMessages(
     if (message.role === "system") {
       const text = textOf(blocks, warnings, "system message");
       if (!text) continue;
-      if (pending.size) deferred.push({ role: "system", content: text });
+      if (pending.length) deferred.push({ role: "system", content: text });
       else out.push({ role: "system", content: text });
     } else if (message.role === "assistant") {
       const assistant = assistantMessage(blocks, options, warnings);
@@ -237,14 +238,14 @@ function convertMessages(
         if (reasoning.length) previous.reasoning_content = reasoning.join("\n\n");
         if (assistant.tool_calls) {
           previous.tool_calls = [...previous.tool_calls ?? [], ...assistant.tool_calls];
-          for (const call of assistant.tool_calls) pending.add(call.id);
+          for (const call of assistant.tool_calls) pending.push(call.id);
         }
         continue;
       }
       closePending();
       if (assistant) {
         out.push(assistant);
-        pending = new Set(assistant.tool_calls?.map((call) => call.id));
+        pending = assistant.tool_calls?.map((call) => call.id) ?? [];
       }
     } else {
       const user = userMessage(blocks, options, out, pending, warnings);
@@ -266,6 +267,14 @@ function applyReasoningHistory(out: ChatMessage[], mode: ReasoningHistory): void
       delete message.reasoning_content;
     }
   });
+}
+
+/** Removes one occurrence of `id` from the pending calls; false when it was not pending. */
+function takeId(pending: string[], id: string): boolean {
+  const at = pending.indexOf(id);
+  if (at === -1) return false;
+  pending.splice(at, 1);
+  return true;
 }
 
 function textOf(blocks: ContentBlock[], warnings: string[], where: string): string {
@@ -345,7 +354,7 @@ function userMessage(
   blocks: ContentBlock[],
   options: RequestOptions,
   out: ChatMessage[],
-  pending: Set<string>,
+  pending: string[],
   warnings: string[],
 ): ChatMessage | undefined {
   const parts: ContentPart[] = [];
@@ -356,7 +365,7 @@ function userMessage(
       case "tool_result": {
         const id = upstreamToolId(block.tool_use_id);
         const { text, images } = toolResultContent(block, warnings);
-        if (pending.delete(id)) {
+        if (takeId(pending, id)) {
           out.push({ role: "tool", tool_call_id: id, content: text });
           if (images.length) {
             toolImages.push({ type: "text", text: `Image output of tool call ${id}:` }, ...images);

@@ -10,7 +10,7 @@ import { proxySignature } from "./signature.ts";
 import { toStopReason } from "./stop_reason.ts";
 import { splitThinkTags } from "./think_tags.ts";
 import { finalizeArguments } from "./tool_arguments.ts";
-import { clientToolId } from "./tool_names.ts";
+import { clientToolId, repeatedToolId } from "./tool_names.ts";
 import { toAnthropicUsage } from "./usage.ts";
 import {
   CitationCollector,
@@ -58,6 +58,7 @@ export function openAIResponseToAnthropic(
     const calls = [...(choice.message.tool_calls ?? [])];
     const legacy = choice.message.function_call;
     if (legacy?.name) calls.push({ function: legacy });
+    const usedIds = new Set<string>();
     for (const call of calls) {
       const name = call.function?.name;
       if (!name) continue;
@@ -71,9 +72,13 @@ export function openAIResponseToAnthropic(
         );
       }
       outputChars += args.json.length;
+      let id = clientToolId(call.id, call.extra_content?.google?.thought_signature || undefined);
+      // Ids must not repeat within one message; a repeated upstream id still decodes to itself.
+      if (usedIds.has(id) && call.id) id = repeatedToolId(call.id, usedIds.size);
+      usedIds.add(id);
       content.push({
         type: "tool_use",
-        id: clientToolId(call.id, call.extra_content?.google?.thought_signature || undefined),
+        id,
         name: clientName,
         input: JSON.parse(args.json),
       });

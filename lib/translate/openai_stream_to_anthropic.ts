@@ -19,7 +19,7 @@ import { proxySignature } from "./signature.ts";
 import { toStopReason } from "./stop_reason.ts";
 import { ThinkTagSplitter } from "./think_tags.ts";
 import { finalizeArguments } from "./tool_arguments.ts";
-import { clientToolId } from "./tool_names.ts";
+import { clientToolId, repeatedToolId } from "./tool_names.ts";
 import { toAnthropicUsage } from "./usage.ts";
 import {
   CitationCollector,
@@ -131,6 +131,8 @@ export class StreamTranslator {
   #nextIndex = 0;
   #open: { kind: "text" | "thinking"; index: number } | undefined;
   #tools: PendingTool[] = [];
+  /** Client ids already given out in this response (ids must not repeat within it). */
+  readonly #usedIds = new Set<string>();
   #toolsEmitted = 0;
   #emittedTool = false;
   #finishReason: string | undefined;
@@ -311,7 +313,9 @@ export class StreamTranslator {
       ? open.findLast((candidate) => candidate.index === index)
       : open.at(-1);
     if (tool && name !== undefined && tool.name !== undefined) {
-      if (tool.name !== name || (id === undefined && argumentsComplete(tool))) tool = undefined;
+      // Complete arguments cannot continue: a named fragment then starts another call, even
+      // under the same id (Kimi and some gateways repeat ids).
+      if (tool.name !== name || argumentsComplete(tool)) tool = undefined;
     }
     if (!tool) {
       const hasArgs = args != null && args !== "";
@@ -362,8 +366,13 @@ export class StreamTranslator {
         );
       }
       this.#outputChars += args.json.length;
+      let clientId = clientToolId(tool.id, tool.signature);
+      if (this.#usedIds.has(clientId) && tool.id) {
+        clientId = repeatedToolId(tool.id, this.#usedIds.size);
+      }
+      this.#usedIds.add(clientId);
       const index = this.#startBlock(
-        { type: "tool_use", id: clientToolId(tool.id, tool.signature), name, input: {} },
+        { type: "tool_use", id: clientId, name, input: {} },
         controller,
       );
       controller.enqueue({

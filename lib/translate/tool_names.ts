@@ -65,6 +65,22 @@ export function clientToolId(
   return ENCODED_ID_PREFIX + hex;
 }
 
+const REPEATED_ID = /^toolu_cpr_\d+_((?:[0-9a-f]{2})+)$/;
+
+/**
+ * A client id for an upstream id the same response already used (Kimi repeats ids): unique in
+ * the response for the client, and decoding to the same upstream id on the next request.
+ */
+export function repeatedToolId(upstreamId: string, occurrence: number): string {
+  return `toolu_cpr_${occurrence}_${hexOf(upstreamId)}`;
+}
+
+function hexOf(text: string): string {
+  let hex = "";
+  for (const byte of new TextEncoder().encode(text)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
 /** The upstream id and thought signature a client tool id carries (see clientToolId). */
 export function decodeToolId(clientId: string): { id: string; thoughtSignature?: string } {
   if (clientId.startsWith(SIGNED_ID_PREFIX)) {
@@ -85,6 +101,13 @@ export function decodeToolId(clientId: string): { id: string; thoughtSignature?:
 /** Reverses clientToolId's encoding so the backend gets back the exact id it issued. */
 export function upstreamToolId(clientId: string): string {
   if (clientId.startsWith(SIGNED_ID_PREFIX)) return decodeToolId(clientId).id;
+  const repeated = REPEATED_ID.exec(clientId);
+  if (repeated) {
+    const hex = repeated[1];
+    const bytes = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    return new TextDecoder().decode(bytes);
+  }
   if (!clientId.startsWith(ENCODED_ID_PREFIX)) return clientId;
   const hex = clientId.slice(ENCODED_ID_PREFIX.length);
   if (hex.length % 2 !== 0 || !/^[0-9a-f]+$/.test(hex)) return clientId;
