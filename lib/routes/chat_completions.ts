@@ -12,7 +12,6 @@ import { ChatCompletionsRequest } from "../openai/request_schema.ts";
 import { chatCompletionsUrl } from "../model_map.ts";
 import { type Hop, postHop, routeChain, withFallback } from "../route_chain.ts";
 import { openAIRouteRequest } from "../routing.ts";
-import { translatedBody } from "../stream_response.ts";
 import { anthropicResponseToOpenAI } from "../translate/anthropic_response_to_openai.ts";
 import {
   AnthropicStreamTranslator,
@@ -21,13 +20,9 @@ import {
 } from "../translate/anthropic_stream_to_openai.ts";
 import { openAIRequestToAnthropic } from "../translate/openai_request_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
-import { type Context, jsonResponse, upstreamKey } from "./context.ts";
+import { type Context, jsonResponse, SSE_HEADERS, streamRoute, upstreamKey } from "./context.ts";
 import { anthropicHeaders, passThrough } from "./passthrough.ts";
 
-const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-};
 // An SSE comment: OpenAI SDKs skip it; no `id:` field (openai-python mis-dispatches after one).
 const PING = new TextEncoder().encode(": ping\n\n");
 
@@ -121,39 +116,23 @@ async function answer(
     includeUsage: translated.includeUsage,
     backend: route.label,
   });
-  let stream: ReadableStream<Uint8Array>;
-  try {
-    stream = await translatedBody<OpenAIStreamItem>(response.body, translator, {
-      backend: route.label,
-      timing: context.timing,
-      encode: encodeOpenAIItems,
-      failure: (error) => openAIError(error).body as unknown as Record<string, unknown>,
-      ping: PING,
-      observe(item) {
-        if (typeof item === "object" && "error" in item) {
-          log.error = (item.error as { message: string }).message;
-        }
-      },
-      done(outcome) {
-        upstream.settle();
-        const usage = translator.usage;
-        log.inputTokens = (usage.input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) +
-          (usage.cache_creation_input_tokens ?? 0);
-        log.outputTokens = usage.output_tokens ?? undefined;
-        if (outcome === "cancelled") log.error = "client disconnected";
-        log.end(true);
-      },
-      abort: () => upstream.abort(),
-      idleMs: config.timeouts.idleMs,
-      explain: () => upstream.timedOut(),
-      signal: upstream.signal,
-    });
-  } catch (error) {
-    upstream.settle();
-    throw error;
-  }
-  log.defer();
-  return new Response(stream, { status: 200, headers: SSE_HEADERS });
+  return streamRoute<OpenAIStreamItem>(context, upstream, response.body, translator, {
+    backend: route.label,
+    encode: encodeOpenAIItems,
+    failure: (error) => openAIError(error).body as unknown as Record<string, unknown>,
+    ping: PING,
+    observe(item) {
+      if (typeof item === "object" && "error" in item) {
+        log.error = (item.error as { message: string }).message;
+      }
+    },
+    finished() {
+      const usage = translator.usage;
+      log.inputTokens = (usage.input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) +
+        (usage.cache_creation_input_tokens ?? 0);
+      log.outputTokens = usage.output_tokens ?? undefined;
+    },
+  });
 }
 
 /** A whole completion as stream chunks (a backend that answered a stream request with JSON). */

@@ -5,9 +5,10 @@
 import type { Backend, Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { RequestLog } from "../request_log.ts";
-import type { StreamTiming } from "../stream_response.ts";
+import type { ProxyError } from "../errors.ts";
+import { type StreamTiming, translatedBody, type Translator } from "../stream_response.ts";
 import type { TokenCounter } from "../tokens.ts";
-import type { ConnectProbe, Fetch } from "../upstream.ts";
+import type { ConnectProbe, Fetch, UpstreamResponse } from "../upstream.ts";
 
 /** Per-handler dependencies plus the current request's log. */
 export interface Context {
@@ -49,4 +50,61 @@ export function jsonResponse(body: unknown, status = 200): Response {
     status,
     headers: { "content-type": "application/json" },
   });
+}
+
+/** Headers of every SSE response the proxy writes. */
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+};
+
+/** What a route supplies to stream an upstream answer through its translator. */
+export interface StreamRouteOptions<T> {
+  backend: string;
+  encode: (events: T[]) => Uint8Array;
+  failure: (error: ProxyError) => T;
+  ping: Uint8Array;
+  observe: (event: T) => void;
+  /** Runs when the body ends, before the log line is written. */
+  finished?: () => void;
+}
+
+/**
+ * Streams an upstream answer through a translator into a 200 SSE response, wiring the exchange's
+ * deadlines, abort and settle to the body, and writing the request's log line when it ends.
+ */
+export async function streamRoute<T>(
+  context: Context,
+  upstream: UpstreamResponse,
+  body: ReadableStream<Uint8Array>,
+  translator: Translator<T>,
+  options: StreamRouteOptions<T>,
+): Promise<Response> {
+  const { log } = context;
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    stream = await translatedBody<T>(body, translator, {
+      backend: options.backend,
+      timing: context.timing,
+      encode: options.encode,
+      failure: options.failure,
+      ping: options.ping,
+      observe: options.observe,
+      done(outcome) {
+        upstream.settle();
+        options.finished?.();
+        if (outcome === "cancelled") log.error = "client disconnected";
+        log.end(true);
+      },
+      abort: () => upstream.abort(),
+      idleMs: context.config.timeouts.idleMs,
+      explain: () => upstream.timedOut(),
+      signal: upstream.signal,
+    });
+  } catch (error) {
+    upstream.settle();
+    throw error;
+  }
+  log.defer();
+  return new Response(stream, { status: 200, headers: SSE_HEADERS });
 }

@@ -17,7 +17,6 @@ import { type Hop, postHop, routeChain, withFallback } from "../route_chain.ts";
 import { anthropicRouteRequest } from "../routing.ts";
 import { ChatCompletion } from "../openai/schema.ts";
 import { encodeEvent, encodeEvents } from "../sse_encoder.ts";
-import { translatedBody } from "../stream_response.ts";
 import { estimateTokens } from "../tokens.ts";
 import {
   anthropicRequestToOpenAI,
@@ -27,15 +26,11 @@ import { openAIResponseToAnthropic } from "../translate/openai_response_to_anthr
 import { messageToEvents } from "../translate/message_to_events.ts";
 import { StreamTranslator } from "../translate/openai_stream_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
-import { type Context, jsonResponse, upstreamKey } from "./context.ts";
+import { type Context, jsonResponse, SSE_HEADERS, streamRoute, upstreamKey } from "./context.ts";
 import { messagesUrl } from "../dialect.ts";
 import { anthropicHeaders, passThrough } from "./passthrough.ts";
 
 const PING = encodeEvent({ type: "ping" });
-const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-};
 
 /** Handles one Messages request. */
 export async function messagesRoute(
@@ -181,36 +176,18 @@ async function answer(
     backend: route.label,
     onWarning: (warning) => logger.log("warn", warning),
   });
-  let stream: ReadableStream<Uint8Array>;
-  try {
-    stream = await translatedBody<StreamEvent>(response.body, translator, {
-      backend: route.label,
-      timing: context.timing,
-      encode: encodeEvents,
-      failure: (error) => ({ type: "error", error: { type: error.kind, message: error.message } }),
-      ping: PING,
-      observe(event) {
-        if (event.type === "message_delta") {
-          log.inputTokens = event.usage.input_tokens + event.usage.cache_read_input_tokens;
-          log.outputTokens = event.usage.output_tokens;
-        } else if (event.type === "error") {
-          log.error = event.error.message;
-        }
-      },
-      done(outcome) {
-        upstream.settle();
-        if (outcome === "cancelled") log.error = "client disconnected";
-        log.end(true);
-      },
-      abort: () => upstream.abort(),
-      idleMs: config.timeouts.idleMs,
-      explain: () => upstream.timedOut(),
-      signal: upstream.signal,
-    });
-  } catch (error) {
-    upstream.settle();
-    throw error;
-  }
-  log.defer();
-  return new Response(stream, { status: 200, headers: SSE_HEADERS });
+  return streamRoute<StreamEvent>(context, upstream, response.body, translator, {
+    backend: route.label,
+    encode: encodeEvents,
+    failure: (error) => ({ type: "error", error: { type: error.kind, message: error.message } }),
+    ping: PING,
+    observe(event) {
+      if (event.type === "message_delta") {
+        log.inputTokens = event.usage.input_tokens + event.usage.cache_read_input_tokens;
+        log.outputTokens = event.usage.output_tokens;
+      } else if (event.type === "error") {
+        log.error = event.error.message;
+      }
+    },
+  });
 }
