@@ -1,19 +1,24 @@
 /**
- * End-to-end load comparison, in one run. The same traffic goes four ways: straight to a mock
- * OpenAI upstream ("direct"), through a minimal Deno forwarder with no translation ("limit",
- * bench/passthrough.ts: the floor for any proxy on this runtime), through claude-code-router
- * 2.0.0 ("peer", under Node with a temporary HOME; skipped with a note when it is not installed)
- * and through claude-proxy (`deno run … main.ts --log-level warn`). The load generator is
- * autocannon (npm, .cache/bench) driven under Node by bench/autocannon.mjs: a fixed time per run
- * after a warm-up, so slow paths (the peer) cannot stretch the run. Every server runs as a
- * subprocess so each one's CPU time and memory can be read from /proc. Everything stays on
- * 127.0.0.1; every loop and run is bounded; the subprocesses are stopped even on failure.
+ * End-to-end load comparison, in one run. The same traffic goes up to six ways: straight to a
+ * mock OpenAI upstream ("direct"); through a minimal Deno forwarder with no translation ("limit",
+ * bench/passthrough.ts: the floor for any proxy on this runtime); through claude-code-router
+ * 2.0.0 ("peer", under Node with a temporary HOME; skipped with a note when it is not installed);
+ * through claude-proxy (`deno run … main.ts --log-level warn`); and, when Bun is installed,
+ * through the same forwarder under Bun ("Bun limit") and through claude-proxy built fresh as a
+ * single-file binary with `bun build --compile` ("Bun binary", the release build this machine
+ * can make). The load generator is autocannon (npm, .cache/bench) driven under Node by
+ * bench/autocannon.mjs: a fixed time per run after a warm-up, so slow paths (the peer) cannot
+ * stretch the run. Every server runs as a subprocess so each one's CPU time and memory can be
+ * read from /proc. Everything stays on 127.0.0.1; every loop and run is bounded; the
+ * subprocesses are stopped even on failure. The report ends with the issue's targets, each
+ * marked as holding or missed.
  *
  *   deno task bench:deps   # autocannon + claude-code-router into .cache/
  *   deno run --allow-run --allow-net=127.0.0.1 --allow-read --allow-write --allow-env bench/load.ts
  *
  * Env: BENCH_SECONDS (per run, default 3), BENCH_ONLY (scenario filter, e.g. "c=16"),
- * BENCH_NO_PEER=1, BENCH_PROXY_ARGS (extra `deno run` flags for the proxy, e.g. --cpu-prof), NODE.
+ * BENCH_NO_PEER=1, BENCH_NO_BUN=1, BENCH_PROXY_ARGS (extra `deno run` flags for the proxy, e.g.
+ * --cpu-prof), NODE, BUN.
  * @module
  */
 import { MessagesRequest } from "../lib/anthropic/schema.ts";
@@ -216,9 +221,17 @@ async function run(target: Target, concurrency: number, seconds: number): Promis
   };
 }
 
-type Path = "direct" | "limit" | "peer" | "proxy";
-const PATHS: readonly Path[] = ["direct", "limit", "peer", "proxy"];
-const ANTHROPIC_PATHS = new Set<Path>(["peer", "proxy"]);
+type Path = "direct" | "limit" | "peer" | "proxy" | "bunLimit" | "binary";
+const PATHS: readonly Path[] = ["direct", "limit", "peer", "proxy", "bunLimit", "binary"];
+const ANTHROPIC_PATHS = new Set<Path>(["peer", "proxy", "binary"]);
+const LABELS: Record<Path, string> = {
+  direct: "direct",
+  limit: "limit",
+  peer: "peer (ccr)",
+  proxy: "claude-proxy",
+  bunLimit: "Bun limit",
+  binary: "Bun binary",
+};
 
 /** One sanity request: the answer must have the expected shape before anything is measured. */
 async function check(target: Target, path: Path, chunks: number, stream: boolean) {
@@ -267,8 +280,8 @@ interface Row {
   scenario: Scenario;
   path: Path;
   result: RunResult;
-  /** CPU ms per request of each process. */
-  cpu: Record<"client" | "upstream" | "limit" | "peer" | "proxy", number>;
+  /** CPU ms per request: the load generator, the mock upstream and the hop itself. */
+  cpu: { client: number; upstream: number; hop: number };
   /** RSS (MB) of the hop around the run. */
   rss?: { before: number; after: number };
 }
@@ -384,6 +397,47 @@ async function startPeer(upstreamBase: string): Promise<Child | undefined> {
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? "3");
 const WARMUP_SEC = 1;
 
+const BUN = Deno.env.get("BUN") ?? "bun";
+
+/**
+ * The Bun side, when Bun is installed: bench/passthrough.ts under Bun (the floor for the Bun
+ * binary) and the single-file binary built fresh from this checkout with the same flags as
+ * `deno task compile:bun`. Undefined (with the reason printed) otherwise.
+ */
+async function startBun(upstreamBase: string): Promise<[Child, Child] | undefined> {
+  const binary = new URL(".cache/bench/claude-proxy-bun", ROOT).pathname;
+  try {
+    const build = await new Deno.Command(BUN, {
+      args: ["build", "--compile", "--minify", "--outfile", binary, "main.ts"],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!build.success) throw new Error(new TextDecoder().decode(build.stderr).slice(0, 300));
+  } catch (error) {
+    print(`Bun binary: not built (${String(error).slice(0, 300)}); skipped\n`);
+    return undefined;
+  }
+  const bunLimit = await spawn(
+    "Bun limit",
+    ["bench/passthrough.ts", "0", upstreamBase],
+    /passthrough listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    { command: BUN },
+  );
+  try {
+    const binaryChild = await spawn(
+      "Bun binary",
+      ["--port", "0", "--base-url", upstreamBase, "--model", MODEL, "--log-level", "warn"],
+      /listening on (http:\/\/[^\s]+)/,
+      { command: binary },
+    );
+    return [bunLimit, binaryChild];
+  } catch (error) {
+    await bunLimit.stop();
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   clockTicks = await readClockTicks();
   const children: Child[] = [];
@@ -435,10 +489,14 @@ async function main(): Promise<void> {
     children.push(proxy);
     const peer = Deno.env.get("BENCH_NO_PEER") ? undefined : await startPeer(upstreamBase);
     if (peer) children.push(peer);
+    const bun = Deno.env.get("BENCH_NO_BUN") ? undefined : await startBun(upstreamBase);
+    if (bun) children.push(...bun);
+    const [bunLimit, binary] = bun ?? [];
 
     const list = scenarios();
     print(
-      `deno ${Deno.version.deno}, node ${await nodeVersion()}, autocannon, ${navigator.hardwareConcurrency} CPUs, ` +
+      `deno ${Deno.version.deno}, node ${await nodeVersion()}, bun ${await bunVersion()}, ` +
+        `autocannon, ${navigator.hardwareConcurrency} CPUs, ` +
         `CLK_TCK ${clockTicks}, ${SECONDS} s per run after ${WARMUP_SEC} s warm-up; request bodies: ${
           [...new Set(list.map((s) => s.request))].map((request) =>
             `${JSON.stringify(request).length} B (OpenAI: ${
@@ -448,8 +506,15 @@ async function main(): Promise<void> {
         }\n`,
     );
 
-    const hops: Record<Path, Child | undefined> = { direct: undefined, limit, peer, proxy };
-    const pids = [upstream.pid, limit.pid, proxy.pid, ...(peer ? [peer.pid] : [])];
+    const hops: Record<Path, Child | undefined> = {
+      direct: undefined,
+      limit,
+      peer,
+      proxy,
+      bunLimit,
+      binary,
+    };
+    const pids = [upstream.pid, ...children.slice(1).map((child) => child.pid)];
     for (const scenario of list) {
       const control = await fetch(`${upstream.url}/bench/chunks/${Math.max(1, scenario.chunks)}`, {
         method: "POST",
@@ -463,27 +528,35 @@ async function main(): Promise<void> {
         "x-api-key": "unused",
       };
       const anthropicBody = JSON.stringify(scenario.request);
+      const openAITarget = (url: string) => ({ url, headers: openAIHeaders, body: openAI });
+      const anthropicTarget = (child: Child | undefined) => ({
+        url: `${child?.url}/v1/messages`,
+        headers: anthropicHeaders,
+        body: anthropicBody,
+      });
       const targets: Record<Path, Target> = {
-        direct: { url: `${upstreamBase}/chat/completions`, headers: openAIHeaders, body: openAI },
-        limit: { url: `${limit.url}/`, headers: openAIHeaders, body: openAI },
-        peer: { url: `${peer?.url}/v1/messages`, headers: anthropicHeaders, body: anthropicBody },
-        proxy: { url: `${proxy.url}/v1/messages`, headers: anthropicHeaders, body: anthropicBody },
+        direct: openAITarget(`${upstreamBase}/chat/completions`),
+        limit: openAITarget(`${limit.url}/`),
+        peer: anthropicTarget(peer),
+        proxy: anthropicTarget(proxy),
+        bunLimit: openAITarget(`${bunLimit?.url}/`),
+        binary: anthropicTarget(binary),
       };
       for (const path of PATHS) {
-        if (path === "peer" && !peer) continue;
-        const label = `${scenario.name}, c=${scenario.concurrency}, ${path}`;
+        const hop = hops[path];
+        if (path !== "direct" && !hop) continue;
+        const label = `${scenario.name}, c=${scenario.concurrency}, ${LABELS[path]}`;
         // deno-lint-ignore no-console
         console.error(`running ${label}`);
         const target = targets[path];
         await check(target, path, scenario.chunks, scenario.stream);
-        const hop = hops[path];
         const before = await snapshot(pids);
         const result = await run(target, scenario.concurrency, SECONDS);
         const after = await snapshot(pids);
         // CPU of the measured part only: the warm-up second is scaled out by request share.
-        const perRequest = (pid: number) =>
-          (after.cpu.get(pid)! - before.cpu.get(pid)!) /
-          Math.max(1, result.requests * (SECONDS + WARMUP_SEC) / SECONDS);
+        const perRequest = (pid: number | undefined) =>
+          pid === undefined ? NaN : (after.cpu.get(pid)! - before.cpu.get(pid)!) /
+            Math.max(1, result.requests * (SECONDS + WARMUP_SEC) / SECONDS);
         rows.push({
           scenario,
           path,
@@ -491,9 +564,7 @@ async function main(): Promise<void> {
           cpu: {
             client: result.clientCpuMs / Math.max(1, result.requests),
             upstream: perRequest(upstream.pid),
-            limit: perRequest(limit.pid),
-            peer: peer ? perRequest(peer.pid) : NaN,
-            proxy: perRequest(proxy.pid),
+            hop: perRequest(hop?.pid),
           },
           rss: hop
             ? { before: before.rssMb.get(hop.pid)!, after: after.rssMb.get(hop.pid)! }
@@ -502,10 +573,14 @@ async function main(): Promise<void> {
         if (result.failures) throw new Error(`${label}: ${result.failures} failed requests`);
       }
     }
-    const extra = proxy.output().split("\n").filter((line) =>
-      line && !/listening on|backend |upstream auth/.test(line)
-    );
-    if (extra.length) print(`proxy wrote ${extra.length} log line(s); first: ${extra[0]}\n`);
+    for (const child of [proxy, binary]) {
+      const extra = child?.output().split("\n").filter((line) =>
+        line && !/listening on|backend |upstream auth/.test(line)
+      ) ?? [];
+      if (extra.length) {
+        print(`${child!.name} wrote ${extra.length} log line(s); first: ${extra[0]}\n`);
+      }
+    }
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
@@ -514,10 +589,31 @@ async function main(): Promise<void> {
   report(rows, (performance.now() - began) / 1000);
 }
 
-async function nodeVersion(): Promise<string> {
-  const { stdout } = await new Deno.Command(NODE, { args: ["--version"] }).output();
-  return new TextDecoder().decode(stdout).trim();
+async function version(command: string): Promise<string> {
+  try {
+    const { stdout } = await new Deno.Command(command, { args: ["--version"] }).output();
+    return new TextDecoder().decode(stdout).trim();
+  } catch {
+    return "not installed";
+  }
 }
+const nodeVersion = () => version(NODE);
+const bunVersion = () => version(BUN);
+
+// The issue's targets, checked against the run (see README, Performance).
+const TARGETS = {
+  addedMs: { "(a) 1 KB, not streamed": 0.3, "(b) 45 KB, 20-chunk stream": 1 } as Record<
+    string,
+    number
+  >,
+  vsLimit: {
+    "(a) 1 KB, not streamed c=64": 0.85,
+    "(b) 45 KB, 20-chunk stream c=16": 0.5,
+    "(c) 1 KB, 200-chunk stream c=16": 0.9,
+  } as Record<string, number>,
+  vsPeer: 3,
+  rssOverLimitMb: 50,
+};
 
 function report(rows: Row[], seconds: number): void {
   const scenarioList = [...new Set(rows.map((row) => row.scenario))];
@@ -534,52 +630,113 @@ function report(rows: Row[], seconds: number): void {
       c1 ? `${fmt(latency(row), 3)} ms` : `${row.result.p50} / ${row.result.p99} ms`
     })`;
   };
+  const ratio = (a: Row | undefined, b: Row | undefined, digits = 2) =>
+    a && b ? `${fmt(rps(a) / rps(b), digits)}×` : "–";
+  const paths = PATHS.filter((path) => rows.some((row) => row.path === path));
   print(
     "req/s (c=1: mean latency = 1/req/s; otherwise p50 / p99 in whole ms from autocannon):\n",
   );
-  print(
-    "| scenario | c | direct | limit | peer (ccr) | claude-proxy | proxy/limit | proxy/peer | added vs direct, ms (limit / peer / proxy) |",
-  );
-  print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  print(`| scenario | c | ${paths.map((path) => LABELS[path]).join(" | ")} |`);
+  print(`| --- | ---: |${" ---: |".repeat(paths.length)}`);
   for (const scenario of scenarioList) {
-    const [direct, limit, peer, proxy] = PATHS.map((path) => find(scenario, path));
-    const added = scenario.concurrency === 1
-      ? [limit, peer, proxy].map((row) => fmt(latency(row) - latency(direct), 3)).join(" / ")
-      : "";
     print(
-      `| ${scenario.name} | ${scenario.concurrency} | ${cell(direct)} | ${cell(limit)} | ${
-        cell(peer)
-      } | ${cell(proxy)} | ${fmt(rps(proxy) / rps(limit))}× | ${
-        fmt(rps(proxy) / rps(peer), 1)
-      }× | ${added} |`,
+      `| ${scenario.name} | ${scenario.concurrency} | ${
+        paths.map((path) => cell(find(scenario, path))).join(" | ")
+      } |`,
     );
   }
   print(
-    "\nlimit = bench/passthrough.ts (Deno.serve + fetch, bytes forwarded unparsed); peer = " +
-      "claude-code-router 2.0.0 under Node.",
+    "\nlimit = bench/passthrough.ts under Deno (Deno.serve + fetch, bytes forwarded unparsed); " +
+      "peer = claude-code-router 2.0.0 under Node; claude-proxy = `deno run main.ts`; " +
+      "Bun limit = bench/passthrough.ts under Bun; Bun binary = claude-proxy built with " +
+      "`bun build --compile`.",
   );
+
+  print("\nRatios (throughput) and added latency over direct at c=1 (ms):\n");
+  print(
+    "| scenario | c | claude-proxy/limit | claude-proxy/peer | Bun binary/limit | Bun binary/Bun limit | Bun binary/peer | added: limit / peer / claude-proxy / Bun binary |",
+  );
+  print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const scenario of scenarioList) {
+    const row = (path: Path) => find(scenario, path);
+    const added = scenario.concurrency === 1
+      ? (["limit", "peer", "proxy", "binary"] as const).map((path) =>
+        row(path) ? fmt(latency(row(path)) - latency(row("direct")), 3) : "–"
+      ).join(" / ")
+      : "";
+    print(
+      `| ${scenario.name} | ${scenario.concurrency} | ${ratio(row("proxy"), row("limit"))} | ${
+        ratio(row("proxy"), row("peer"), 1)
+      } | ${ratio(row("binary"), row("limit"))} | ${ratio(row("binary"), row("bunLimit"))} | ${
+        ratio(row("binary"), row("peer"), 1)
+      } | ${added} |`,
+    );
+  }
+
   print(
     "\nCPU ms per request by process (utime+stime from /proc/<pid>/stat, " +
-      `one tick = ${fmt(1000 / clockTicks, 0)} ms; client = autocannon's own cpuUsage) ` +
-      "and RSS of the hop before → after the run:\n",
+      `one tick = ${fmt(1000 / clockTicks, 0)} ms; client = autocannon's own cpuUsage; ` +
+      "over floor = the hop's CPU minus its runtime's pass-through) and RSS of the hop " +
+      "before → after the run:\n",
   );
   print(
-    "| scenario | c | path | client | mock upstream | hop CPU | proxy − limit | hop RSS MB |",
+    "| scenario | c | path | client | mock upstream | hop CPU | over floor | hop RSS MB |",
   );
   print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows) {
-    const hopCpu = row.path === "direct" ? NaN : row.cpu[row.path];
-    const limitRow = find(row.scenario, "limit");
-    const extra = row.path === "proxy" && limitRow
-      ? fmt(row.cpu.proxy - limitRow.cpu.limit, 3)
-      : "";
+    const floor = row.path === "proxy"
+      ? find(row.scenario, "limit")
+      : row.path === "binary"
+      ? find(row.scenario, "bunLimit")
+      : undefined;
     print(
-      `| ${row.scenario.name} | ${row.scenario.concurrency} | ${row.path} | ${
+      `| ${row.scenario.name} | ${row.scenario.concurrency} | ${LABELS[row.path]} | ${
         fmt(row.cpu.client, 3)
-      } | ${fmt(row.cpu.upstream, 3)} | ${
-        row.path === "direct" ? "" : fmt(hopCpu, 3)
-      } | ${extra} | ${row.rss ? `${fmt(row.rss.before, 1)} → ${fmt(row.rss.after, 1)}` : ""} |`,
+      } | ${fmt(row.cpu.upstream, 3)} | ${row.path === "direct" ? "" : fmt(row.cpu.hop, 3)} | ${
+        floor ? fmt(row.cpu.hop - floor.cpu.hop, 3) : ""
+      } | ${row.rss ? `${fmt(row.rss.before, 1)} → ${fmt(row.rss.after, 1)}` : ""} |`,
     );
+  }
+
+  print("\nThe issue's targets against this run (claude-proxy / Bun binary):\n");
+  const verdict = (values: number[], ok: (value: number) => boolean, digits: number) =>
+    values.map((value) =>
+      Number.isFinite(value) ? `${fmt(value, digits)} ${ok(value) ? "holds" : "MISSED"}` : "–"
+    ).join(" / ");
+  for (const scenario of scenarioList) {
+    const key = `${scenario.name} c=${scenario.concurrency}`;
+    const row = (path: Path) => find(scenario, path);
+    const added = TARGETS.addedMs[scenario.name];
+    if (scenario.concurrency === 1 && added !== undefined) {
+      const values = (["proxy", "binary"] as const).map((path) =>
+        row(path) ? latency(row(path)) - latency(row("direct")) : NaN
+      );
+      print(`- ${key}: added latency ≤ ${added} ms: ${verdict(values, (v) => v <= added, 3)}`);
+    }
+    const minimum = TARGETS.vsLimit[key];
+    if (minimum !== undefined) {
+      const values = (["proxy", "binary"] as const).map((path) =>
+        row(path) && row("limit") ? rps(row(path)) / rps(row("limit")) : NaN
+      );
+      print(`- ${key}: ≥ ${minimum}× the limit: ${verdict(values, (v) => v >= minimum, 2)}`);
+    }
+    if (row("peer")) {
+      const values = (["proxy", "binary"] as const).map((path) =>
+        row(path) ? rps(row(path)) / rps(row("peer")) : NaN
+      );
+      print(`- ${key}: ≥ ${TARGETS.vsPeer}× the peer: ${verdict(values, (v) => v >= 3, 1)}`);
+    }
+    const limitRss = row("limit")?.rss?.after;
+    if (limitRss !== undefined) {
+      const values = (["proxy", "binary"] as const).map((path) =>
+        (row(path)?.rss?.after ?? NaN) - limitRss
+      );
+      print(
+        `- ${key}: RSS after ≤ the limit's + ${TARGETS.rssOverLimitMb} MB: ${
+          verdict(values, (v) => v <= TARGETS.rssOverLimitMb, 0)
+        } MB over`,
+      );
+    }
   }
   print(`\nload benchmark took ${fmt(seconds, 1)} s`);
 }
