@@ -1,6 +1,7 @@
 /**
- * Deterministic benchmark inputs: Claude-Code-sized Anthropic requests (~45 KB, ~150 KB), a
- * ~1 KB request, OpenAI SSE streams of N text chunks and a typical non-streaming completion.
+ * Deterministic benchmark inputs: Claude-Code-shaped Anthropic requests of a given size (~15 KB
+ * to ~1.5 MB), a ~1 KB request, OpenAI SSE streams of N text chunks and a typical non-streaming
+ * completion.
  * Pure builders (no lib imports), so the mock upstream can use them without loading zod.
  * @module
  */
@@ -235,9 +236,19 @@ export interface ClaudeCodeRequestOptions {
   /** Assistant/user turn pairs of tool_use/tool_result history (default 30). */
   turns?: number;
   stream?: boolean;
+  /** Characters of prose in the main system prompt (default 6000). */
+  systemLength?: number;
+  /** Characters of each tool's description (default 700). */
+  toolDescriptionLength?: number;
 }
 
-function buildRequest(turns: number, resultLength: number, stream: boolean, toolDesc: number) {
+function buildRequest(
+  turns: number,
+  resultLength: number,
+  stream: boolean,
+  toolDesc: number,
+  systemLength: number,
+) {
   const messages: Json[] = [{
     role: "user",
     content: [
@@ -296,7 +307,7 @@ function buildRequest(turns: number, resultLength: number, stream: boolean, tool
       {
         type: "text",
         text: "You are an interactive CLI tool that helps users with software engineering " +
-          "tasks.\n\n" + prose(6000, 42) + "\n\nWorking directory: /home/user/project",
+          "tasks.\n\n" + prose(systemLength, 42) + "\n\nWorking directory: /home/user/project",
         cache_control: { type: "ephemeral" },
       },
     ],
@@ -312,7 +323,10 @@ function buildRequest(turns: number, resultLength: number, stream: boolean, tool
 export function claudeCodeRequest(options: ClaudeCodeRequestOptions): Json {
   const turns = options.turns ?? 30;
   const stream = options.stream ?? true;
-  const size = (length: number) => JSON.stringify(buildRequest(turns, length, stream, 700)).length;
+  const system = options.systemLength ?? 6000;
+  const toolDesc = options.toolDescriptionLength ?? 700;
+  const build = (length: number) => buildRequest(turns, length, stream, toolDesc, system);
+  const size = (length: number) => JSON.stringify(build(length)).length;
   // Sizes are close to linear in the result length; two secant steps land within ~1%.
   let low = 50;
   let high = 4000;
@@ -327,7 +341,7 @@ export function claudeCodeRequest(options: ClaudeCodeRequestOptions): Json {
     low = length;
     high = length + 500;
   }
-  return buildRequest(turns, length, stream, 700);
+  return build(length);
 }
 
 /** A ~1 KB Messages request: short system prompt, one user question. */
