@@ -8,7 +8,7 @@
  * @module
  */
 import { fromStreamError, ProxyError, readErrorDetail } from "./errors.ts";
-import { type DecodedEvent, SseDecoder } from "./sse_decoder.ts";
+import { type DecodedEvent, SseDecoder, type VaryingPath } from "./sse_decoder.ts";
 
 /** Timing knobs; tests shorten them. */
 export interface StreamTiming {
@@ -55,6 +55,8 @@ export interface BodyOptions<T> {
   explain?: (error: unknown) => ProxyError | undefined;
   /** Ends the stream when aborted, whether or not the upstream body notices. */
   signal?: AbortSignal;
+  /** Where the text delta sits in the upstream's events (see SseDecoder). */
+  varying?: VaryingPath;
 }
 
 type Read = ReadableStreamReadResult<Uint8Array>;
@@ -69,7 +71,7 @@ export async function translatedBody<T>(
   options: BodyOptions<T>,
 ): Promise<ReadableStream<Uint8Array>> {
   const reader = upstream.getReader();
-  const decoder = new SseDecoder();
+  const decoder = new SseDecoder({ varying: options.varying });
   const pending: T[] = [];
   let terminated = false;
   let upstreamDone = false;

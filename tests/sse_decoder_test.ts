@@ -2,8 +2,14 @@
  * SSE bytes → decoded events: what real backends and intermediaries send (protocol D.3 step 2,
  * G.54).
  */
-import { deepStrictEqual } from "node:assert/strict";
-import { type DecodedEvent, SseDecoderStream } from "../lib/sse_decoder.ts";
+import { deepStrictEqual, equal } from "node:assert/strict";
+import fc from "fast-check";
+import {
+  type DecodedEvent,
+  SseDecoder,
+  SseDecoderStream,
+  type VaryingPath,
+} from "../lib/sse_decoder.ts";
 import { byteStream, collect } from "./_helpers.ts";
 
 function decode(text: string, splitAt: number[] = []): Promise<DecodedEvent[]> {
@@ -118,4 +124,127 @@ Deno.test("SseDecoderStream gives the same events at every split, multi-byte cha
 Deno.test("SseDecoderStream decodes an empty body to no events", async () => {
   deepStrictEqual(await decode(""), []);
   deepStrictEqual(await decode("\n\n: only a comment\n\n"), []);
+});
+
+// ---- The text-delta fast path (SseDecoder's `varying`) -----------------------------------------
+
+const OPENAI_PATH = ["choices", 0, "delta", "content"] as const;
+
+/** Decodes with and without the fast path, split at the same places; both must agree exactly. */
+function bothWays(text: string, path: VaryingPath, splitAt: number[] = []) {
+  const bytes = new TextEncoder().encode(text);
+  const run = (decoder: SseDecoder) => {
+    const out: DecodedEvent[] = [];
+    let from = 0;
+    for (const at of [...splitAt, bytes.length]) {
+      out.push(...decoder.feed(bytes.subarray(from, at)));
+      from = at;
+    }
+    return [...out, ...decoder.end()];
+  };
+  // Counts whole-event parses, to show the fast path is taken (a string alone is "…").
+  const parse = JSON.parse;
+  let parses = 0;
+  JSON.parse = (text: string) => {
+    if (!text.startsWith('"')) parses++;
+    return parse(text);
+  };
+  let fast: DecodedEvent[];
+  try {
+    fast = run(new SseDecoder({ varying: path }));
+  } finally {
+    JSON.parse = parse;
+  }
+  const slow = run(new SseDecoder());
+  deepStrictEqual(fast, slow);
+  // Same key order too: the client sees re-serialized JSON.
+  equal(JSON.stringify(fast), JSON.stringify(slow));
+  return { events: fast, parses };
+}
+
+const openAIChunk = (content: string, extra = "") =>
+  `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",` +
+  `"choices":[{"index":0,"delta":{"content":${content}}${extra},"finish_reason":null}]}\n\n`;
+
+Deno.test("SseDecoder fast path: text deltas decode exactly as JSON.parse would", () => {
+  const contents = [
+    '"Hello"',
+    '" world"',
+    '"line\\nbreak and \\"quotes\\" and \\\\ backslash"',
+    '"\\u00e9\\u2028 unicode é 😀"',
+    '""',
+    '"\\ud83d"',
+    '"tail backslash \\\\"',
+  ];
+  const text = contents.map((content) => openAIChunk(content)).join("") + "data: [DONE]\n\n";
+  const { events, parses } = bothWays(text, OPENAI_PATH);
+  equal(events.length, contents.length + 1);
+  // The first chunk is learned; the rest take the fast path.
+  equal(parses, 1);
+});
+
+Deno.test("SseDecoder fast path: a change anywhere but the text takes the JSON.parse path", () => {
+  const text = openAIChunk('"a"') + openAIChunk('"b"') +
+    openAIChunk('"c"', ',"logprobs":null') + // a new field
+    openAIChunk('"d"').replace('"index":0', '"index":1') + // another choice
+    openAIChunk('"e"').replace('"content":"e"', '"content":"e","role":"assistant"') +
+    openAIChunk('"f"').replace('"content":"f"', '"content":"f","tool_calls":[]') +
+    'event: other\ndata: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"g"},"finish_reason":null}]}\n\n' +
+    openAIChunk('"h"').replace('"finish_reason":null', '"finish_reason":"stop"');
+  bothWays(text, OPENAI_PATH);
+});
+
+Deno.test("SseDecoder fast path: invalid JSON in a matching event stays invalid", () => {
+  const text = openAIChunk('"a"') + openAIChunk('"b"') +
+    openAIChunk('"raw\ttab"') + // a raw control character
+    openAIChunk('"lone backslash \\"') + // escapes the closing quote
+    openAIChunk('"bad escape \\x"') +
+    openAIChunk('"b"');
+  const { events } = bothWays(text, OPENAI_PATH);
+  deepStrictEqual(events.map((event) => event.kind), [
+    "json",
+    "json",
+    "invalid",
+    "invalid",
+    "invalid",
+    "json",
+  ]);
+});
+
+Deno.test("SseDecoder fast path: Anthropic text deltas, matched by event name", () => {
+  const delta = (text: string, event = "content_block_delta", index = 0) =>
+    `event: ${event}\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${
+      JSON.stringify(text)
+    }}}\n\n`;
+  const { parses } = bothWays(
+    delta("Hi") + delta(" there") + delta(" x", "other") + delta(" y", "content_block_delta", 1) +
+      delta(" z", "content_block_delta", 1) + delta('"quoted"\n'),
+    ["delta", "text"],
+  );
+  // Parsed: "Hi", the other event, the first at index 1 and the one with a quote.
+  equal(parses, 4);
+});
+
+Deno.test("SseDecoder fast path: random streams agree with JSON.parse at every split", () => {
+  const content = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 12 }).map((text) => JSON.stringify(text)),
+    // Raw bodies, valid or not: quotes, backslashes and control characters unescaped.
+    fc.string({ unit: fc.constantFrom("a", '"', "\\", "\t", "u", "0", "é", "n"), maxLength: 8 })
+      .map((body) => `"${body}"`),
+  );
+  const event = fc.oneof(
+    { weight: 8, arbitrary: content.map((body) => openAIChunk(body)) },
+    { weight: 1, arbitrary: content.map((body) => openAIChunk(body, ',"logprobs":null')) },
+    { weight: 1, arbitrary: fc.constant("data: [DONE]\n\n") },
+    { weight: 1, arbitrary: fc.constant(": keepalive\n\n") },
+  );
+  fc.assert(
+    fc.property(fc.array(event, { maxLength: 12 }), fc.nat(), (events, seed) => {
+      const text = events.join("");
+      const bytes = new TextEncoder().encode(text).length;
+      const splitAt = bytes > 1 ? [1 + (seed % (bytes - 1))] : [];
+      bothWays(text, OPENAI_PATH, splitAt);
+    }),
+    { seed: 42, numRuns: 400 },
+  );
 });

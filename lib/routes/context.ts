@@ -6,6 +6,7 @@ import type { Backend, Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { RequestLog } from "../request_log.ts";
 import type { ProxyError } from "../errors.ts";
+import type { VaryingPath } from "../sse_decoder.ts";
 import { type StreamTiming, translatedBody, type Translator } from "../stream_response.ts";
 import type { TokenCounter } from "../tokens.ts";
 import type { ConnectProbe, Fetch, UpstreamResponse } from "../upstream.ts";
@@ -67,6 +68,8 @@ export interface StreamRouteOptions<T> {
   observe: (event: T) => void;
   /** Runs when the body ends, before the log line is written. */
   finished?: () => void;
+  /** Where the text delta sits in the upstream's events (see SseDecoder). */
+  varying?: VaryingPath;
 }
 
 /**
@@ -100,6 +103,7 @@ export async function streamRoute<T>(
       idleMs: context.config.timeouts.idleMs,
       explain: () => upstream.timedOut(),
       signal: upstream.signal,
+      varying: options.varying,
     });
   } catch (error) {
     upstream.settle();

@@ -39,6 +39,9 @@ export interface OpenAIStreamOptions {
 
 type Sink = EventSink<OpenAIStreamItem>;
 
+/** Where an event's text delta sits: the one string that changes in a run of text deltas. */
+export const TEXT_DELTA_PATH = ["delta", "text"] as const;
+
 /** The state machine; one instance per response. */
 export class AnthropicStreamTranslator {
   readonly #options: OpenAIStreamOptions;

@@ -125,6 +125,9 @@ function commonChunk(value: unknown): ChatCompletionChunk | undefined {
   return chunk as ChatCompletionChunk;
 }
 
+/** Where a chunk's text delta sits: the one string that changes in a run of text chunks. */
+export const TEXT_DELTA_PATH = ["choices", 0, "delta", "content"] as const;
+
 /** The state machine; one instance per response. Synchronous: events in, events out. */
 export class StreamTranslator {
   readonly #options: StreamOptions;
