@@ -177,7 +177,15 @@ export async function translatedBody<T>(
           read = await idle(inflight ?? reader.read());
         } catch (error) {
           if (closed) return;
-          pending.push(options.failure(options.explain?.(error) ?? midStreamFailure(error)));
+          const explained = options.explain?.(error);
+          if (!explained && signal?.aborted && !(signal.reason instanceof ProxyError)) {
+            // The client went away and its abort reached the upstream read before the body's
+            // cancel (Bun's order): nobody is left to tell, and the backend did nothing wrong.
+            finish("cancelled");
+            controller.close();
+            return;
+          }
+          pending.push(options.failure(explained ?? midStreamFailure(error)));
           terminated = true;
           options.abort();
           break;

@@ -116,6 +116,47 @@ Deno.test("Anthropic → anthropic: the stream is relayed byte for byte; client 
   assert.equal(requests[0].headers.get("x-api-key"), "sk-client");
 });
 
+Deno.test("Anthropic → anthropic: a client gone mid-stream is logged as such, not as a failure", async () => {
+  const text = fixtureText("anthropic/thinking.sse");
+  let upstreamAborted = false;
+  const { handler, logger } = handlerWith((request) => {
+    // Half the stream, then silence; aborting the request fails the read, as fetch's body does.
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(text.slice(0, text.length / 2)));
+          request.signal.addEventListener("abort", () => {
+            upstreamAborted = true;
+            controller.error(request.signal.reason);
+          });
+        },
+      }),
+      { headers: { "content-type": "text/event-stream" } },
+    );
+  }, anthropicConfig());
+  const client = new AbortController();
+  const response = await handler(
+    new Request(
+      post("/v1/messages", {
+        model: "claude-haiku-4-5",
+        max_tokens: 10,
+        stream: true,
+        messages: [{ role: "user", content: "Hi" }],
+      }, { "anthropic-version": "2023-06-01" }),
+      { signal: client.signal },
+    ),
+  );
+  const reader = response.body!.getReader();
+  await reader.read();
+  const pending = reader.read();
+  client.abort();
+  await pending.catch(() => {});
+  await reader.cancel().catch(() => {});
+  const line = logger.lines.find((entry) => entry.includes("POST /v1/messages"));
+  assert.match(line ?? "", /^info .* 200 .*error: client disconnected$/);
+  assert.equal(upstreamAborted, true);
+});
+
 Deno.test("Anthropic → anthropic: upstream errors keep Anthropic's envelope", async () => {
   const { handler } = handlerWith(
     () =>

@@ -191,6 +191,38 @@ Deno.test("idle timeout mid-stream ends with an error event and aborts upstream"
   assert.equal(aborted, true);
 });
 
+Deno.test("a client that goes away mid-stream is logged as such, not as an upstream failure", async () => {
+  // Bun aborts request.signal before it cancels the body: the pending upstream read then fails
+  // with the client's reason, which must not read as a broken backend (502) in the log.
+  let upstreamAborted = false;
+  const { handler, logger } = handlerWith((request) => {
+    request.signal.addEventListener("abort", () => (upstreamAborted = true));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(
+          encoder.encode(sseText(textChunks("first ").slice(0, 2), { done: false })),
+        );
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const client = new AbortController();
+  const request = new Request(post("/v1/messages", { ...basic, stream: true }), {
+    signal: client.signal,
+  });
+  const response = await handler(request);
+  const reader = response.body!.getReader();
+  await reader.read(); // message_start and the first delta
+  const pending = reader.read(); // waits on the silent upstream
+  client.abort();
+  await pending.catch(() => {});
+  await reader.cancel().catch(() => {});
+  const line = logger.lines.find((text) => text.includes("POST /v1/messages"));
+  assert.ok(line, logger.lines.join("\n"));
+  assert.match(line, /^info .* 200 .*error: client disconnected$/);
+  assert.equal(upstreamAborted, true);
+});
+
 Deno.test("total timeout mid-stream ends with an error event", async () => {
   const { handler } = handlerWith(() => {
     let count = 0;

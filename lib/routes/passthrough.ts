@@ -63,6 +63,12 @@ export async function passThrough(
       try {
         read = await reader.read();
       } catch (error) {
+        if (!upstream.timedOut() && upstream.signal.aborted) {
+          // The client's abort reached the upstream read before the body's cancel (Bun).
+          finish("client disconnected");
+          controller.close();
+          return;
+        }
         const reason = upstream.timedOut() ??
           new ProxyError(502, "api_error", `The upstream connection failed: ${String(error)}`);
         finish(reason.message);
