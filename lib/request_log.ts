@@ -36,6 +36,9 @@ export class RequestLog {
   end(fromDeferred = false): void {
     if (this.#written || (this.#deferred && !fromDeferred)) return;
     this.#written = true;
+    const level = this.status >= 500 ? "warn" : "info";
+    // At --log-level warn (a busy server) the line is not even built.
+    if (!this.#logger.enabled(level)) return;
     const parts = [this.#method, this.#path];
     if (this.model) parts.push(`${this.model} → ${this.upstreamModel ?? this.model}`);
     if (this.model && this.#path === "/v1/messages") {
@@ -46,6 +49,6 @@ export class RequestLog {
       parts.push(`in=${this.inputTokens} out=${this.outputTokens ?? 0}`);
     }
     if (this.error) parts.push(`error: ${this.error}`);
-    this.#logger.log(this.status >= 500 ? "warn" : "info", parts.join(" "));
+    this.#logger.log(level, parts.join(" "));
   }
 }
