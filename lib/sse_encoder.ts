@@ -19,6 +19,29 @@ export function encodeData(data: string): Uint8Array {
 /** Encodes a batch of events as one chunk (one write per upstream read). */
 export function encodeEvents(events: { type: string }[]): Uint8Array<ArrayBuffer> {
   let text = "";
-  for (const event of events) text += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  for (const event of events) text += eventText(event);
   return encoder.encode(text) as Uint8Array<ArrayBuffer>;
+}
+
+type TextDelta = {
+  type: "content_block_delta";
+  index: number;
+  delta: { type: string; text?: string };
+};
+
+/**
+ * One event's text. A text delta (nearly every event of an answer) is written around its text,
+ * byte for byte what JSON.stringify gives for the translator's object, at half the cost.
+ */
+function eventText(event: { type: string }): string {
+  if (event.type === "content_block_delta") {
+    const { index, delta } = event as TextDelta;
+    // A text_delta holds exactly type and text (lib/anthropic/schema.ts).
+    if (delta.type === "text_delta") {
+      return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${
+        JSON.stringify(delta.text)
+      }}}\n\n`;
+    }
+  }
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
