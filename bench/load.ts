@@ -234,7 +234,13 @@ const LABELS: Record<Path, string> = {
 };
 
 /** One sanity request: the answer must have the expected shape before anything is measured. */
-async function check(target: Target, path: Path, chunks: number, stream: boolean) {
+async function check(
+  target: Target,
+  path: Path,
+  chunks: number,
+  stream: boolean,
+  anthropic: boolean,
+) {
   const response = await fetch(target.url, {
     method: "POST",
     headers: target.headers,
@@ -247,7 +253,6 @@ async function check(target: Target, path: Path, chunks: number, stream: boolean
     );
   };
   if (response.status !== 200) fail("status");
-  const anthropic = ANTHROPIC_PATHS.has(path);
   if (!stream) {
     const body = JSON.parse(text);
     if (anthropic ? body.type !== "message" : body.object !== "chat.completion") {
@@ -271,6 +276,11 @@ interface Scenario {
   name: string;
   request: Record<string, unknown>;
   stream: boolean;
+  /**
+   * An OpenAI client on every path: claude-proxy gets the OpenAI body on /v1/chat/completions
+   * and relays it to the OpenAI backend unchanged (same-dialect pass-through); no peer.
+   */
+  openAIClient?: boolean;
   /** Text chunks the upstream streams back (streaming scenarios). */
   chunks: number;
   concurrency: number;
@@ -315,6 +325,13 @@ function scenarios(): Scenario[] {
     { name: "(b) 150 KB, 20-chunk stream", request: huge, chunks: 20, concurrency: 1 },
     { name: "(b) 150 KB, 20-chunk stream", request: huge, chunks: 20, concurrency: 16 },
     { name: "(c) 1 KB, 200-chunk stream", request: smallStream, chunks: 200, concurrency: 16 },
+    {
+      name: "(d) 1 KB OpenAI client, 200-chunk stream passed through",
+      request: smallStream,
+      chunks: 200,
+      concurrency: 16,
+      openAIClient: true,
+    },
   ];
   const only = Deno.env.get("BENCH_ONLY");
   return list
@@ -529,11 +546,12 @@ async function main(): Promise<void> {
       };
       const anthropicBody = JSON.stringify(scenario.request);
       const openAITarget = (url: string) => ({ url, headers: openAIHeaders, body: openAI });
-      const anthropicTarget = (child: Child | undefined) => ({
-        url: `${child?.url}/v1/messages`,
-        headers: anthropicHeaders,
-        body: anthropicBody,
-      });
+      const anthropicTarget = (child: Child | undefined) =>
+        scenario.openAIClient ? openAITarget(`${child?.url}/v1/chat/completions`) : {
+          url: `${child?.url}/v1/messages`,
+          headers: anthropicHeaders,
+          body: anthropicBody,
+        };
       const targets: Record<Path, Target> = {
         direct: openAITarget(`${upstreamBase}/chat/completions`),
         limit: openAITarget(`${limit.url}/`),
@@ -545,11 +563,13 @@ async function main(): Promise<void> {
       for (const path of PATHS) {
         const hop = hops[path];
         if (path !== "direct" && !hop) continue;
+        if (path === "peer" && scenario.openAIClient) continue;
         const label = `${scenario.name}, c=${scenario.concurrency}, ${LABELS[path]}`;
         // deno-lint-ignore no-console
         console.error(`running ${label}`);
         const target = targets[path];
-        await check(target, path, scenario.chunks, scenario.stream);
+        const anthropic = ANTHROPIC_PATHS.has(path) && !scenario.openAIClient;
+        await check(target, path, scenario.chunks, scenario.stream, anthropic);
         const before = await snapshot(pids);
         const result = await run(target, scenario.concurrency, SECONDS);
         const after = await snapshot(pids);
@@ -610,6 +630,7 @@ const TARGETS = {
     "(a) 1 KB, not streamed c=64": 0.85,
     "(b) 45 KB, 20-chunk stream c=16": 0.5,
     "(c) 1 KB, 200-chunk stream c=16": 0.9,
+    "(d) 1 KB OpenAI client, 200-chunk stream passed through c=16": 0.9,
   } as Record<string, number>,
   vsPeer: 3,
   rssOverLimitMb: 50,
