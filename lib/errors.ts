@@ -224,3 +224,8 @@ function withoutUrlSecrets(text: string): string {
     .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, "$1")
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*)\?[^\s#)]*/gi, "$1");
 }
+
+/** The client went away before its answer was committed (logged, never sent: nobody listens). */
+export function clientGone(reason: unknown): ProxyError {
+  return new ProxyError(499, "api_error", "The client closed the request", { cause: reason });
+}

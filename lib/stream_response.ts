@@ -7,7 +7,7 @@
  * the upstream read and aborts the upstream request.
  * @module
  */
-import { fromStreamError, ProxyError, readErrorDetail } from "./errors.ts";
+import { clientGone, fromStreamError, ProxyError, readErrorDetail } from "./errors.ts";
 import { type DecodedEvent, SseDecoder, type VaryingPath } from "./sse_decoder.ts";
 
 /** Timing knobs; tests shorten them. */
@@ -104,7 +104,9 @@ export async function translatedBody<T>(
       read = await withDeadline(inflight, deadline);
     } catch (error) {
       reader.cancel().catch(() => {});
-      throw options.explain?.(error) ?? midStreamFailure(error);
+      const explained = options.explain?.(error);
+      if (!explained && clientAborted(options.signal)) throw clientGone(options.signal!.reason);
+      throw explained ?? midStreamFailure(error);
     }
     if (read === undefined) break;
     inflight = undefined;
@@ -178,7 +180,7 @@ export async function translatedBody<T>(
         } catch (error) {
           if (closed) return;
           const explained = options.explain?.(error);
-          if (!explained && signal?.aborted && !(signal.reason instanceof ProxyError)) {
+          if (!explained && clientAborted(signal)) {
             // The client went away and its abort reached the upstream read before the body's
             // cancel (Bun's order): nobody is left to tell, and the backend did nothing wrong.
             finish("cancelled");
@@ -221,6 +223,11 @@ function withDeadline(read: Promise<Read>, deadline: number): Promise<Read | und
     timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
   });
   return Promise.race([read, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The exchange was aborted for the client's sake (a deadline aborts it with a ProxyError). */
+function clientAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && !(signal.reason instanceof ProxyError);
 }
 
 function isErrorObject(value: unknown): boolean {

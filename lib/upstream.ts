@@ -5,7 +5,13 @@
  * @module
  */
 import type { Timeouts } from "./config.ts";
-import { fromFetchFailure, fromUpstreamStatus, ProxyError, readErrorResponse } from "./errors.ts";
+import {
+  clientGone,
+  fromFetchFailure,
+  fromUpstreamStatus,
+  ProxyError,
+  readErrorResponse,
+} from "./errors.ts";
 
 /** A fetch function; tests inject a fake one. */
 export type Fetch = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
@@ -250,10 +256,6 @@ export function retryAfterMs(headers: Record<string, string>): number | undefine
   if (Number.isFinite(secondsValue) && secondsValue >= 0) return secondsValue * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function clientGone(reason: unknown): ProxyError {
-  return new ProxyError(499, "api_error", "The client closed the request", { cause: reason });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -223,6 +223,31 @@ Deno.test("a client that goes away mid-stream is logged as such, not as an upstr
   assert.equal(upstreamAborted, true);
 });
 
+Deno.test("a client that goes away before the first upstream event is a 499, not a 502", async () => {
+  // The answer's headers came, its first event did not: the client's abort fails that read.
+  const { handler, logger } = handlerWith((request) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          request.signal.addEventListener("abort", () => controller.error(request.signal.reason));
+        },
+      }),
+      { headers: { "content-type": "text/event-stream" } },
+    )
+  );
+  const client = new AbortController();
+  const answer = handler(
+    new Request(post("/v1/messages", { ...basic, stream: true }), { signal: client.signal }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  client.abort();
+  const response = await answer;
+  assert.equal(response.status, 499);
+  await response.body?.cancel();
+  const line = logger.lines.find((text) => text.includes("POST /v1/messages"));
+  assert.match(line ?? "", /^info .* 499 .*error: The client closed the request$/);
+});
+
 Deno.test("total timeout mid-stream ends with an error event", async () => {
   const { handler } = handlerWith(() => {
     let count = 0;
