@@ -3,7 +3,8 @@
  * the live test. Runs `deno run main.ts` or the binary in CLAUDE_PROXY_BIN.
  */
 import assert from "node:assert/strict";
-import { runCli } from "./_cli.ts";
+import { typedText } from "../lib/cli/setup.ts";
+import { cliCommand, runCli } from "./_cli.ts";
 import { startMockUpstream } from "./_servers.ts";
 
 const completion = () =>
@@ -215,4 +216,71 @@ Deno.test("setup without XDG_CONFIG_HOME uses ~/.config, and rejects bad values 
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /PORT must be a whole number/);
   });
+});
+
+const hasScript = new Deno.Command("script", {
+  args: ["--version"],
+  stdout: "null",
+  stderr: "null",
+})
+  .output().then((output) => output.success, () => false);
+
+Deno.test({
+  name: "interactive setup at a terminal does not echo the API key, and applies backspace",
+  ignore: !(await hasScript),
+  async fn() {
+    await withHome(async ({ dir, env }) => {
+      // util-linux `script` gives the process a pseudo-terminal; its echo is what we capture.
+      const { command, args } = cliCommand(["setup", "--no-test"]);
+      const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+      const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+      const child = new Deno.Command("script", {
+        args: ["-qfec", [command, ...args].map(quote).join(" "), "/dev/null"],
+        env: { ...env, PATH: `${env.PATH}:${Deno.env.get("PATH")}`, DENO_DIR: denoDir },
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      let screen = "";
+      const reading = (async () => {
+        const decoder = new TextDecoder();
+        for await (const bytes of child.stdout) screen += decoder.decode(bytes, { stream: true });
+      })();
+      const kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      try {
+        // Answer each prompt only once it is shown, as a person would.
+        const answer = async (prompt: RegExp, typed: string) => {
+          for (let i = 0; i < 600 && !prompt.test(screen); i++) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          assert.match(screen, prompt);
+          await writer.write(new TextEncoder().encode(typed));
+        };
+        await answer(/base URL.*: $/, "http://127.0.0.1:9/v1\r");
+        await answer(/API key.*: $/, "sk-hidden-1234x\x7f5\r");
+        await answer(/every request.*: $/, "gpt-test\r");
+        await answer(/haiku tier.*: $/, "\r");
+        await answer(/Go ahead\? \[Y\/n\] $/, "y\r");
+        assert.equal((await child.status).code, 0, screen);
+        await writer.close().catch(() => {});
+        await reading;
+      } finally {
+        clearTimeout(kill);
+      }
+      assert.match(screen, /http:\/\/127\.0\.0\.1:9\/v1/); // ordinary answers are echoed
+      assert.doesNotMatch(screen, /sk-hidden/);
+      const written = await Deno.readTextFile(`${dir}/xdg/claude-proxy/env`);
+      assert.match(written, /^API_KEY=sk-hidden-12345$/m);
+    });
+  },
+});
+
+Deno.test("typedText applies backspace and delete, cancels on Ctrl-C or Ctrl-D", () => {
+  assert.equal(typedText("sk-ab\x7fc\bd"), "sk-ad");
+  assert.equal(typedText("\x7f\x7fkey"), "key");
+  assert.equal(typedText("sk-\x1b[Dkey"), "sk-[Dkey");
+  assert.equal(typedText("sk-key\x03"), undefined);
+  assert.equal(typedText("\x04"), undefined);
 });

@@ -204,12 +204,28 @@ async function ask(
     const next = await lines.next().catch(() => ({ done: true, value: undefined }));
     return next.done ? undefined : String(next.value).trim();
   };
+  // A key typed at a terminal is not echoed: raw mode turns echo off (and line editing, so
+  // backspace is applied here). Keys typed ahead of the prompt were echoed already.
+  const tty = process.stdin as { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  const hiddenLine = async (prompt: string): Promise<string | undefined> => {
+    if (!tty.isTTY || !tty.setRawMode) return await line(prompt);
+    process.stdout.write(prompt);
+    tty.setRawMode(true);
+    let next;
+    try {
+      next = await lines.next().catch(() => ({ done: true, value: undefined }));
+    } finally {
+      tty.setRawMode(false);
+      process.stdout.write("\n");
+    }
+    return next.done ? undefined : typedText(String(next.value));
+  };
   try {
     const question = async (label: string, flag: string, secret = false) => {
       const spec = FLAGS.find((item) => item.flag === flag)!;
       const current = spec.env.map((name) => values[name]).find(Boolean);
       const shown = current ? (secret ? "keep current" : current) : "none";
-      const answer = await line(`${label} [${shown}]: `);
+      const answer = await (secret ? hiddenLine : line)(`${label} [${shown}]: `);
       if (answer === undefined) return false;
       if (answer) setFlag(values, flag, answer);
       return true;
@@ -228,6 +244,20 @@ async function ask(
   } finally {
     rl.close();
   }
+}
+
+/**
+ * What a line typed in raw mode says: backspace and delete remove the character before them,
+ * Ctrl-C or Ctrl-D cancels (undefined), other control characters are dropped.
+ */
+export function typedText(raw: string): string | undefined {
+  const out: string[] = [];
+  for (const char of raw) {
+    if (char === "\x03" || char === "\x04") return undefined;
+    if (char === "\x7f" || char === "\b") out.pop();
+    else if (char >= " ") out.push(char);
+  }
+  return out.join("").trim();
 }
 
 /** KEY=value lines both systemd's EnvironmentFile and .env parsers read the same way. */
