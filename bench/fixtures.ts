@@ -1,7 +1,8 @@
 /**
  * Deterministic benchmark inputs: Claude-Code-shaped Anthropic requests of a given size (~15 KB
  * to ~1.5 MB), a ~1 KB request, OpenAI SSE streams of N text chunks and a typical non-streaming
- * completion.
+ * completion; for the reverse direction, Anthropic SSE streams of N text deltas and a typical
+ * non-streaming Messages response.
  * Pure builders (no lib imports), so the mock upstream can use them without loading zod.
  * @module
  */
@@ -443,6 +444,96 @@ export function openAICompletion(): Json {
       total_tokens: 876,
       prompt_tokens_details: { cached_tokens: 0 },
       completion_tokens_details: { reasoning_tokens: 0 },
+    },
+  };
+}
+
+/**
+ * Anthropic Messages stream events: message_start, a text block of `n` text deltas
+ * (token-sized pieces), content_block_stop, message_delta (end_turn, usage), message_stop.
+ */
+export function anthropicStreamEvents(n: number): Json[] {
+  const random = prng(n);
+  const events: Json[] = [{
+    type: "message_start",
+    message: {
+      id: "msg_01BenchStream0000000001",
+      type: "message",
+      role: "assistant",
+      model: "claude-sonnet-4-5-20250929",
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: {
+        input_tokens: 1_010,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 10_240,
+        output_tokens: 1,
+      },
+    },
+  }, {
+    type: "content_block_start",
+    index: 0,
+    content_block: { type: "text", text: "" },
+  }];
+  for (let i = 0; i < n; i++) {
+    const word = WORDS[Math.floor(random() * WORDS.length)];
+    events.push({
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "text_delta", text: i === 0 ? word : ` ${word}` },
+    });
+  }
+  events.push({ type: "content_block_stop", index: 0 });
+  events.push({
+    type: "message_delta",
+    delta: { stop_reason: "end_turn", stop_sequence: null },
+    usage: {
+      input_tokens: 1_010,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 10_240,
+      output_tokens: n,
+    },
+  });
+  events.push({ type: "message_stop" });
+  return events;
+}
+
+/** The SSE text of {@link anthropicStreamEvents}: `event: <type>\ndata: <json>\n\n` each. */
+export function anthropicSseText(n: number): string {
+  let text = "";
+  for (const event of anthropicStreamEvents(n)) {
+    text += `event: ${(event as { type: string }).type}\ndata: ${JSON.stringify(event)}\n\n`;
+  }
+  return text;
+}
+
+/** A typical non-streaming Messages response: a sentence of text and one tool_use block. */
+export function anthropicMessage(): Json {
+  return {
+    id: "msg_01BenchMessage000000001",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-5-20250929",
+    content: [
+      { type: "text", text: "I'll run the failing test to see the error. " + prose(160, 9) },
+      {
+        type: "tool_use",
+        id: "toolu_01Bq3xY7kLmN2pQ8rS1tU4vW",
+        name: "Bash",
+        input: {
+          command: "deno test tests/handler_test.ts --filter stream",
+          description: "Run the failing stream test",
+        },
+      },
+    ],
+    stop_reason: "tool_use",
+    stop_sequence: null,
+    usage: {
+      input_tokens: 812,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: 64,
     },
   };
 }

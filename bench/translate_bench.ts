@@ -1,20 +1,46 @@
 /**
- * Micro-benchmarks of the proxy's pure hot path: request validation and translation, the stream
- * translator, the non-streaming response translator. Run with `deno bench bench/translate_bench.ts`.
+ * Micro-benchmarks of the proxy's pure hot path, in both directions. Run with
+ * `deno bench bench/translate_bench.ts` (add `--filter <name>` for one group or bench).
+ *
+ * Anthropic clients → an OpenAI backend: request validation and translation (groups
+ * "request 1KB", "request 45KB", "request 150KB"), a 2,000-chunk OpenAI stream decoded (with the
+ * server's text-delta fast path, and once without it), translated and encoded with encodeEvents
+ * (group "stream"), the non-streaming response translator (group "response").
+ *
+ * OpenAI clients → an Anthropic backend: the ~145 KB chat-completions equivalent of the 150 KB
+ * request, validated and translated back (group "openai request 150KB"), a 2,000-text-delta
+ * Anthropic stream decoded, translated and encoded with encodeOpenAIItems (group
+ * "anthropic stream"), the non-streaming response translator (group "anthropic response").
  * @module
  */
 import { commonMessagesRequest, MessagesRequest } from "../lib/anthropic/schema.ts";
 import { validate } from "../lib/anthropic/validate.ts";
 import { loadConfig } from "../lib/config.ts";
 import { resolveRoute } from "../lib/model_map.ts";
+import { ChatCompletionsRequest } from "../lib/openai/request_schema.ts";
 import { ChatCompletion, ChatCompletionChunk } from "../lib/openai/schema.ts";
-import { encodeEvent } from "../lib/sse_encoder.ts";
-import { SseDecoderStream } from "../lib/sse_decoder.ts";
+import { encodeEvents } from "../lib/sse_encoder.ts";
+import { type DecodedEvent, SseDecoder, SseDecoderStream } from "../lib/sse_decoder.ts";
+import type { Translator } from "../lib/stream_response.ts";
 import { estimateTokens } from "../lib/tokens.ts";
 import { anthropicRequestToOpenAI } from "../lib/translate/anthropic_request_to_openai.ts";
-import { openAIResponseToAnthropic } from "../lib/translate/openai_response_to_anthropic.ts";
-import { OpenAIToAnthropicStream } from "../lib/translate/openai_stream_to_anthropic.ts";
+import { anthropicResponseToOpenAI } from "../lib/translate/anthropic_response_to_openai.ts";
 import {
+  AnthropicStreamTranslator,
+  AnthropicToOpenAIStream,
+  encodeOpenAIItems,
+  TEXT_DELTA_PATH as ANTHROPIC_TEXT_DELTA_PATH,
+} from "../lib/translate/anthropic_stream_to_openai.ts";
+import { openAIRequestToAnthropic } from "../lib/translate/openai_request_to_anthropic.ts";
+import { openAIResponseToAnthropic } from "../lib/translate/openai_response_to_anthropic.ts";
+import {
+  OpenAIToAnthropicStream,
+  StreamTranslator,
+  TEXT_DELTA_PATH,
+} from "../lib/translate/openai_stream_to_anthropic.ts";
+import {
+  anthropicMessage,
+  anthropicSseText,
   claudeCodeRequest,
   openAICompletion,
   openAISseText,
@@ -92,10 +118,73 @@ for (const [size, text] of Object.entries(requests)) {
 // ---- Stream translation: 2,000 text chunks -----------------------------------------------------
 
 const CHUNKS = 2000;
-const sse = new TextEncoder().encode(openAISseText(CHUNKS));
-// Network-sized reads (16 KiB), as the proxy receives them from a fast backend.
-const pieces: Uint8Array[] = [];
-for (let at = 0; at < sse.length; at += 16_384) pieces.push(sse.subarray(at, at + 16_384));
+
+/** Network-sized reads (16 KiB), as the proxy receives them from a fast backend. */
+function reads(text: string): Uint8Array[] {
+  const bytes = new TextEncoder().encode(text);
+  const pieces: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += 16_384) pieces.push(bytes.subarray(at, at + 16_384));
+  return pieces;
+}
+
+async function drain<T>(stream: ReadableStream<T>, each: (item: T) => void): Promise<void> {
+  for await (const item of stream) each(item);
+}
+
+/** Concatenates chunks (for checks made once, outside the measured functions). */
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/**
+ * The server's loop (lib/stream_response.ts translatedBody) without the I/O: decode each read,
+ * translate its events, encode what they produced as one batch. Returns the bytes written.
+ */
+function perRead<T>(
+  pieces: Uint8Array[],
+  decoder: SseDecoder,
+  translator: Translator<T>,
+  encode: (batch: T[]) => Uint8Array,
+  out?: Uint8Array[],
+): number {
+  const pending: T[] = [];
+  let terminated = false;
+  const sink = {
+    enqueue: (item: T) => void pending.push(item),
+    terminate: () => (terminated = true),
+  };
+  let bytes = 0;
+  const write = () => {
+    if (!pending.length) return;
+    const chunk = encode(pending.splice(0));
+    bytes += chunk.length;
+    out?.push(chunk);
+  };
+  const feed = (events: DecodedEvent[]) => {
+    for (const event of events) {
+      if (terminated) return;
+      translator.transform(event, sink);
+    }
+  };
+  translator.start(sink);
+  for (const piece of pieces) {
+    feed(decoder.feed(piece));
+    write();
+    if (terminated) return bytes;
+  }
+  feed(decoder.end());
+  if (!terminated) translator.flush(sink);
+  write();
+  return bytes;
+}
+
+const pieces = reads(openAISseText(CHUNKS));
 const streamOptions = {
   id: "msg_bench",
   model: "claude-sonnet-4-5",
@@ -105,39 +194,97 @@ const streamOptions = {
   backend: "http://127.0.0.1:9/v1",
 };
 
-async function drain<T>(stream: ReadableStream<T>, each: (item: T) => void): Promise<void> {
-  for await (const item of stream) each(item);
+/** decode → translate → encodeEvents per event; `varying` false drops the server's fast path. */
+async function openAIStream(varying: boolean, out?: Uint8Array[]): Promise<number> {
+  let bytes = 0;
+  await drain(
+    ReadableStream.from(pieces)
+      .pipeThrough(new SseDecoderStream(varying ? { varying: TEXT_DELTA_PATH } : {}))
+      .pipeThrough(new OpenAIToAnthropicStream(streamOptions)),
+    (event) => {
+      const chunk = encodeEvents([event]);
+      bytes += chunk.length;
+      out?.push(chunk);
+    },
+  );
+  return bytes;
+}
+
+{
+  // Once, before measuring: the fast path and the per-read batches give the same bytes as
+  // JSON.parse on every event, and the translated text is all there.
+  const fast: Uint8Array[] = [];
+  const slow: Uint8Array[] = [];
+  const batched: Uint8Array[] = [];
+  await openAIStream(true, fast);
+  await openAIStream(false, slow);
+  perRead(
+    pieces,
+    new SseDecoder({ varying: TEXT_DELTA_PATH }),
+    new StreamTranslator(streamOptions),
+    encodeEvents,
+    batched,
+  );
+  const text = new TextDecoder().decode(concat(fast));
+  if (text !== new TextDecoder().decode(concat(slow))) {
+    throw new Error("stream: the fast path changed the output");
+  }
+  if (text !== new TextDecoder().decode(concat(batched))) {
+    throw new Error("stream: per-read batches changed the output");
+  }
+  const deltas = text.match(/"type":"text_delta"/g)?.length ?? 0;
+  if (
+    deltas !== CHUNKS || !text.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n')
+  ) {
+    throw new Error(`stream: ${deltas} text deltas, expected ${CHUNKS} and a message_stop`);
+  }
 }
 
 Deno.bench({
-  name: `stream ${CHUNKS} chunks: decode+translate+encode`,
+  name: `stream ${CHUNKS} chunks: decode (fast path)+translate+encodeEvents per event`,
   group: "stream",
   baseline: true,
   async fn() {
-    let bytes = 0;
-    await drain(
-      ReadableStream.from(pieces)
-        .pipeThrough(new SseDecoderStream())
-        .pipeThrough(new OpenAIToAnthropicStream(streamOptions)),
-      (event) => (bytes += encodeEvent(event).length),
+    if ((await openAIStream(true)) === 0) throw new Error("empty stream");
+  },
+});
+Deno.bench({
+  name: `stream ${CHUNKS} chunks: decode (fast path)+translate+encodeEvents per 16 KiB read (sync)`,
+  group: "stream",
+  fn() {
+    const bytes = perRead(
+      pieces,
+      new SseDecoder({ varying: TEXT_DELTA_PATH }),
+      new StreamTranslator(streamOptions),
+      encodeEvents,
     );
     if (bytes === 0) throw new Error("empty stream");
   },
 });
 Deno.bench({
-  name: `stream ${CHUNKS} chunks: decode only (SseDecoderStream)`,
+  name: `stream ${CHUNKS} chunks: decode only (fast path)`,
+  group: "stream",
+  async fn() {
+    await drain(
+      ReadableStream.from(pieces).pipeThrough(new SseDecoderStream({ varying: TEXT_DELTA_PATH })),
+      () => {},
+    );
+  },
+});
+Deno.bench({
+  name: `stream ${CHUNKS} chunks: decode only (no fast path: JSON.parse every event)`,
   group: "stream",
   async fn() {
     await drain(ReadableStream.from(pieces).pipeThrough(new SseDecoderStream()), () => {});
   },
 });
 Deno.bench({
-  name: `stream ${CHUNKS} chunks: decode+translate`,
+  name: `stream ${CHUNKS} chunks: decode (fast path)+translate`,
   group: "stream",
   async fn() {
     await drain(
       ReadableStream.from(pieces)
-        .pipeThrough(new SseDecoderStream())
+        .pipeThrough(new SseDecoderStream({ varying: TEXT_DELTA_PATH }))
         .pipeThrough(new OpenAIToAnthropicStream(streamOptions)),
       () => {},
     );
@@ -157,10 +304,10 @@ const sampleEvent = {
   delta: { type: "text_delta", text: " message" },
 };
 Deno.bench({
-  name: `stream ${CHUNKS} chunks: encodeEvent only`,
+  name: `stream ${CHUNKS} chunks: encodeEvents only (one text delta per call)`,
   group: "stream",
   fn() {
-    for (let i = 0; i < CHUNKS; i++) encodeEvent(sampleEvent);
+    for (let i = 0; i < CHUNKS; i++) encodeEvents([sampleEvent]);
   },
 });
 
@@ -182,5 +329,188 @@ Deno.bench({
     const data = ChatCompletion.safeParse(JSON.parse(completionText));
     if (!data.success) throw new Error("bad completion");
     JSON.stringify(openAIResponseToAnthropic(data.data, responseOptions));
+  },
+});
+
+// ==== OpenAI clients → an Anthropic backend =====================================================
+
+// ---- Request: the chat-completions body the 150 KB Anthropic request becomes --------------------
+
+// Built as bench/load.ts's directBody(): exactly what the proxy would send an OpenAI backend.
+const openAIText = JSON.stringify(
+  anthropicRequestToOpenAI(
+    validate(MessagesRequest, claudeCodeRequest({ targetBytes: 150_000 })),
+    options,
+  ).value,
+);
+// As lib/routes/chat_completions.ts builds them, for a backend model given by name.
+const openAIRequestOptions = {
+  model: "claude-sonnet-4-5",
+  maxTokensCap: config.config.maxTokensCap,
+};
+{
+  const openAIParsed = JSON.parse(openAIText);
+  const openAIBody = validate(ChatCompletionsRequest, openAIParsed);
+  const toAnthropic = openAIRequestToAnthropic(openAIBody, openAIRequestOptions);
+  const group = "openai request 150KB";
+  const size = `openai 150KB (${Math.round(openAIText.length / 1000)} KB)`;
+  Deno.bench({
+    name: `${size}: parse+validate+openAIRequestToAnthropic+stringify`,
+    group,
+    baseline: true,
+    fn() {
+      const value = validate(ChatCompletionsRequest, JSON.parse(openAIText));
+      JSON.stringify(openAIRequestToAnthropic(value, openAIRequestOptions).value);
+    },
+  });
+  Deno.bench({ name: `${size}: JSON.parse`, group, fn: () => void JSON.parse(openAIText) });
+  Deno.bench({
+    name: `${size}: validate (zod ChatCompletionsRequest)`,
+    group,
+    fn: () => void validate(ChatCompletionsRequest, openAIParsed),
+  });
+  Deno.bench({
+    name: `${size}: openAIRequestToAnthropic`,
+    group,
+    fn: () => void openAIRequestToAnthropic(openAIBody, openAIRequestOptions),
+  });
+  Deno.bench({
+    name: `${size}: JSON.stringify (upstream body)`,
+    group,
+    fn: () => void JSON.stringify(toAnthropic.value),
+  });
+}
+
+// ---- Stream translation: 2,000 Anthropic text deltas --------------------------------------------
+
+const anthropicPieces = reads(anthropicSseText(CHUNKS));
+// As lib/routes/chat_completions.ts builds them (stream_options.include_usage asked for).
+const openAIStreamOptions = {
+  id: "chatcmpl-bench",
+  model: "gpt-test",
+  created: 1767225600,
+  includeUsage: true,
+  backend: "http://127.0.0.1:9",
+};
+
+/** decode → translate → encodeOpenAIItems per item; `varying` false drops the fast path. */
+async function anthropicStream(varying: boolean, out?: Uint8Array[]): Promise<number> {
+  let bytes = 0;
+  await drain(
+    ReadableStream.from(anthropicPieces)
+      .pipeThrough(new SseDecoderStream(varying ? { varying: ANTHROPIC_TEXT_DELTA_PATH } : {}))
+      .pipeThrough(new AnthropicToOpenAIStream(openAIStreamOptions)),
+    (item) => {
+      const chunk = encodeOpenAIItems([item]);
+      bytes += chunk.length;
+      out?.push(chunk);
+    },
+  );
+  return bytes;
+}
+
+{
+  // Once, before measuring: 2,000 content deltas and [DONE], the same bytes with or without
+  // the fast path and in per-read batches.
+  const fast: Uint8Array[] = [];
+  const slow: Uint8Array[] = [];
+  const batched: Uint8Array[] = [];
+  await anthropicStream(true, fast);
+  await anthropicStream(false, slow);
+  perRead(
+    anthropicPieces,
+    new SseDecoder({ varying: ANTHROPIC_TEXT_DELTA_PATH }),
+    new AnthropicStreamTranslator(openAIStreamOptions),
+    encodeOpenAIItems,
+    batched,
+  );
+  const text = new TextDecoder().decode(concat(fast));
+  const deltas = text.match(/"delta":\{"content":"[^"]/g)?.length ?? 0;
+  if (deltas !== CHUNKS || !text.endsWith("data: [DONE]\n\n")) {
+    throw new Error(`anthropic stream: ${deltas} content deltas, expected ${CHUNKS} and [DONE]`);
+  }
+  if (text !== new TextDecoder().decode(concat(slow))) {
+    throw new Error("anthropic stream: the fast path changed the output");
+  }
+  if (text !== new TextDecoder().decode(concat(batched))) {
+    throw new Error("anthropic stream: per-read batches changed the output");
+  }
+}
+
+Deno.bench({
+  name:
+    `anthropic stream ${CHUNKS} deltas: decode (fast path)+translate+encodeOpenAIItems per item`,
+  group: "anthropic stream",
+  baseline: true,
+  async fn() {
+    if ((await anthropicStream(true)) === 0) throw new Error("empty stream");
+  },
+});
+Deno.bench({
+  name:
+    `anthropic stream ${CHUNKS} deltas: decode (fast path)+translate+encodeOpenAIItems per 16 KiB read (sync)`,
+  group: "anthropic stream",
+  fn() {
+    const bytes = perRead(
+      anthropicPieces,
+      new SseDecoder({ varying: ANTHROPIC_TEXT_DELTA_PATH }),
+      new AnthropicStreamTranslator(openAIStreamOptions),
+      encodeOpenAIItems,
+    );
+    if (bytes === 0) throw new Error("empty stream");
+  },
+});
+Deno.bench({
+  name: `anthropic stream ${CHUNKS} deltas: decode only (fast path)`,
+  group: "anthropic stream",
+  async fn() {
+    await drain(
+      ReadableStream.from(anthropicPieces).pipeThrough(
+        new SseDecoderStream({ varying: ANTHROPIC_TEXT_DELTA_PATH }),
+      ),
+      () => {},
+    );
+  },
+});
+Deno.bench({
+  name: `anthropic stream ${CHUNKS} deltas: decode only (no fast path: JSON.parse every event)`,
+  group: "anthropic stream",
+  async fn() {
+    await drain(ReadableStream.from(anthropicPieces).pipeThrough(new SseDecoderStream()), () => {});
+  },
+});
+Deno.bench({
+  name: `anthropic stream ${CHUNKS} deltas: decode (fast path)+translate`,
+  group: "anthropic stream",
+  async fn() {
+    await drain(
+      ReadableStream.from(anthropicPieces)
+        .pipeThrough(new SseDecoderStream({ varying: ANTHROPIC_TEXT_DELTA_PATH }))
+        .pipeThrough(new AnthropicToOpenAIStream(openAIStreamOptions)),
+      () => {},
+    );
+  },
+});
+
+// ---- Non-streaming response --------------------------------------------------------------------
+
+const messageText = JSON.stringify(anthropicMessage());
+const message = JSON.parse(messageText);
+// As lib/routes/chat_completions.ts passes them (no json_schema tool).
+const openAIResponseOptions = { id: "chatcmpl-bench", model: "gpt-test", created: 1767225600 };
+Deno.bench({
+  name: "anthropicResponseToOpenAI",
+  group: "anthropic response",
+  baseline: true,
+  fn: () => void anthropicResponseToOpenAI(message, openAIResponseOptions),
+});
+Deno.bench({
+  name: "parse+anthropicResponseToOpenAI+stringify",
+  group: "anthropic response",
+  fn() {
+    // The route's check (a JSON object with a content array), then the translation.
+    const json = JSON.parse(messageText);
+    if (!Array.isArray(json?.content)) throw new Error("bad message");
+    JSON.stringify(anthropicResponseToOpenAI(json, openAIResponseOptions));
   },
 });
