@@ -24,7 +24,7 @@ import { encodeEvents } from "../lib/sse_encoder.ts";
 import { SseDecoder } from "../lib/sse_decoder.ts";
 import { estimateTokens } from "../lib/tokens.ts";
 import { anthropicRequestToOpenAI } from "../lib/translate/anthropic_request_to_openai.ts";
-import { StreamTranslator, TEXT_DELTA_PATH } from "../lib/translate/openai_stream_to_anthropic.ts";
+import { StreamTranslator, VARYING_FIELDS } from "../lib/translate/openai_stream_to_anthropic.ts";
 import type { StreamEvent } from "../lib/anthropic/schema.ts";
 import { claudeCodeRequest, type ClaudeCodeRequestOptions, openAISseText } from "./fixtures.ts";
 
@@ -173,7 +173,7 @@ const streamOptions = {
  * encoded as one chunk. Returns the bytes written.
  */
 function translateStream(pieces: Uint8Array[]): number {
-  const decoder = new SseDecoder({ varying: TEXT_DELTA_PATH });
+  const decoder = new SseDecoder({ varying: VARYING_FIELDS });
   const translator = new StreamTranslator(streamOptions);
   const pending: StreamEvent[] = [];
   let terminated = false;

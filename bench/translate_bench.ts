@@ -29,14 +29,14 @@ import {
   AnthropicStreamTranslator,
   AnthropicToOpenAIStream,
   encodeOpenAIItems,
-  TEXT_DELTA_PATH as ANTHROPIC_TEXT_DELTA_PATH,
+  VARYING_FIELDS as ANTHROPIC_VARYING_FIELDS,
 } from "../lib/translate/anthropic_stream_to_openai.ts";
 import { openAIRequestToAnthropic } from "../lib/translate/openai_request_to_anthropic.ts";
 import { openAIResponseToAnthropic } from "../lib/translate/openai_response_to_anthropic.ts";
 import {
   OpenAIToAnthropicStream,
   StreamTranslator,
-  TEXT_DELTA_PATH,
+  VARYING_FIELDS,
 } from "../lib/translate/openai_stream_to_anthropic.ts";
 import {
   anthropicMessage,
@@ -199,7 +199,7 @@ async function openAIStream(varying: boolean, out?: Uint8Array[]): Promise<numbe
   let bytes = 0;
   await drain(
     ReadableStream.from(pieces)
-      .pipeThrough(new SseDecoderStream(varying ? { varying: TEXT_DELTA_PATH } : {}))
+      .pipeThrough(new SseDecoderStream(varying ? { varying: VARYING_FIELDS } : {}))
       .pipeThrough(new OpenAIToAnthropicStream(streamOptions)),
     (event) => {
       const chunk = encodeEvents([event]);
@@ -220,7 +220,7 @@ async function openAIStream(varying: boolean, out?: Uint8Array[]): Promise<numbe
   await openAIStream(false, slow);
   perRead(
     pieces,
-    new SseDecoder({ varying: TEXT_DELTA_PATH }),
+    new SseDecoder({ varying: VARYING_FIELDS }),
     new StreamTranslator(streamOptions),
     encodeEvents,
     batched,
@@ -254,7 +254,7 @@ Deno.bench({
   fn() {
     const bytes = perRead(
       pieces,
-      new SseDecoder({ varying: TEXT_DELTA_PATH }),
+      new SseDecoder({ varying: VARYING_FIELDS }),
       new StreamTranslator(streamOptions),
       encodeEvents,
     );
@@ -266,7 +266,7 @@ Deno.bench({
   group: "stream",
   async fn() {
     await drain(
-      ReadableStream.from(pieces).pipeThrough(new SseDecoderStream({ varying: TEXT_DELTA_PATH })),
+      ReadableStream.from(pieces).pipeThrough(new SseDecoderStream({ varying: VARYING_FIELDS })),
       () => {},
     );
   },
@@ -284,7 +284,7 @@ Deno.bench({
   async fn() {
     await drain(
       ReadableStream.from(pieces)
-        .pipeThrough(new SseDecoderStream({ varying: TEXT_DELTA_PATH }))
+        .pipeThrough(new SseDecoderStream({ varying: VARYING_FIELDS }))
         .pipeThrough(new OpenAIToAnthropicStream(streamOptions)),
       () => {},
     );
@@ -398,7 +398,7 @@ async function anthropicStream(varying: boolean, out?: Uint8Array[]): Promise<nu
   let bytes = 0;
   await drain(
     ReadableStream.from(anthropicPieces)
-      .pipeThrough(new SseDecoderStream(varying ? { varying: ANTHROPIC_TEXT_DELTA_PATH } : {}))
+      .pipeThrough(new SseDecoderStream(varying ? { varying: ANTHROPIC_VARYING_FIELDS } : {}))
       .pipeThrough(new AnthropicToOpenAIStream(openAIStreamOptions)),
     (item) => {
       const chunk = encodeOpenAIItems([item]);
@@ -419,7 +419,7 @@ async function anthropicStream(varying: boolean, out?: Uint8Array[]): Promise<nu
   await anthropicStream(false, slow);
   perRead(
     anthropicPieces,
-    new SseDecoder({ varying: ANTHROPIC_TEXT_DELTA_PATH }),
+    new SseDecoder({ varying: ANTHROPIC_VARYING_FIELDS }),
     new AnthropicStreamTranslator(openAIStreamOptions),
     encodeOpenAIItems,
     batched,
@@ -453,7 +453,7 @@ Deno.bench({
   fn() {
     const bytes = perRead(
       anthropicPieces,
-      new SseDecoder({ varying: ANTHROPIC_TEXT_DELTA_PATH }),
+      new SseDecoder({ varying: ANTHROPIC_VARYING_FIELDS }),
       new AnthropicStreamTranslator(openAIStreamOptions),
       encodeOpenAIItems,
     );
@@ -466,7 +466,7 @@ Deno.bench({
   async fn() {
     await drain(
       ReadableStream.from(anthropicPieces).pipeThrough(
-        new SseDecoderStream({ varying: ANTHROPIC_TEXT_DELTA_PATH }),
+        new SseDecoderStream({ varying: ANTHROPIC_VARYING_FIELDS }),
       ),
       () => {},
     );
@@ -485,7 +485,7 @@ Deno.bench({
   async fn() {
     await drain(
       ReadableStream.from(anthropicPieces)
-        .pipeThrough(new SseDecoderStream({ varying: ANTHROPIC_TEXT_DELTA_PATH }))
+        .pipeThrough(new SseDecoderStream({ varying: ANTHROPIC_VARYING_FIELDS }))
         .pipeThrough(new AnthropicToOpenAIStream(openAIStreamOptions)),
       () => {},
     );

@@ -55,8 +55,8 @@ export interface BodyOptions<T> {
   explain?: (error: unknown) => ProxyError | undefined;
   /** Ends the stream when aborted, whether or not the upstream body notices. */
   signal?: AbortSignal;
-  /** Where the text delta sits in the upstream's events (see SseDecoder). */
-  varying?: VaryingPath;
+  /** The strings that change from event to event in the upstream's stream (see SseDecoder). */
+  varying?: readonly VaryingPath[];
 }
 
 type Read = ReadableStreamReadResult<Uint8Array>;

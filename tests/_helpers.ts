@@ -7,6 +7,7 @@ import { SseDecoderStream } from "../lib/sse_decoder.ts";
 import {
   OpenAIToAnthropicStream,
   type StreamOptions,
+  VARYING_FIELDS,
 } from "../lib/translate/openai_stream_to_anthropic.ts";
 
 const encoder = new TextEncoder();
@@ -58,7 +59,10 @@ export function streamOptions(overrides: Partial<StreamOptions> = {}): StreamOpt
   };
 }
 
-/** Runs SSE text (optionally split into pieces) through decoder + translator; returns events. */
+/**
+ * Runs SSE text (optionally split into pieces) through decoder + translator; returns events. The
+ * decoder takes the server's text-delta fast path, so every fixture exercises it.
+ */
 export function translateSse(
   text: string,
   overrides: Partial<StreamOptions> = {},
@@ -66,7 +70,7 @@ export function translateSse(
 ): Promise<StreamEvent[]> {
   return collect(
     byteStream(text, splitAt)
-      .pipeThrough(new SseDecoderStream())
+      .pipeThrough(new SseDecoderStream({ varying: VARYING_FIELDS }))
       .pipeThrough(new OpenAIToAnthropicStream(streamOptions(overrides))),
   );
 }

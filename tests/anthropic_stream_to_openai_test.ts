@@ -8,6 +8,7 @@ import {
   encodeOpenAIItems,
   type OpenAIStreamItem,
   type OpenAIStreamOptions,
+  VARYING_FIELDS,
 } from "../lib/translate/anthropic_stream_to_openai.ts";
 import { byteStream, collect, fixtureText } from "./_helpers.ts";
 
@@ -34,7 +35,7 @@ function translate(
 ): Promise<OpenAIStreamItem[]> {
   return collect(
     byteStream(fixtureText(`anthropic/${name}`), splitAt)
-      .pipeThrough(new SseDecoderStream())
+      .pipeThrough(new SseDecoderStream({ varying: VARYING_FIELDS }))
       .pipeThrough(
         new AnthropicToOpenAIStream({
           id: "chatcmpl-test",
@@ -149,7 +150,7 @@ Deno.test("a stream cut before message_stop ends with an error object", async ()
   const text = fixtureText("anthropic/text.sse");
   const cut = text.slice(0, text.indexOf("event: message_delta"));
   const items = await collect(
-    byteStream(cut).pipeThrough(new SseDecoderStream()).pipeThrough(
+    byteStream(cut).pipeThrough(new SseDecoderStream({ varying: VARYING_FIELDS })).pipeThrough(
       new AnthropicToOpenAIStream({
         id: "x",
         model: "m",
@@ -173,7 +174,7 @@ Deno.test("json_schema tool input is streamed back as content, finish stop", asy
     `event: message_stop\ndata: {"type":"message_stop"}`,
   ].join("\n\n") + "\n\n";
   const items = await collect(
-    byteStream(sse).pipeThrough(new SseDecoderStream()).pipeThrough(
+    byteStream(sse).pipeThrough(new SseDecoderStream({ varying: VARYING_FIELDS })).pipeThrough(
       new AnthropicToOpenAIStream({
         id: "x",
         model: "m",

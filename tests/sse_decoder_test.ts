@@ -10,6 +10,8 @@ import {
   SseDecoderStream,
   type VaryingPath,
 } from "../lib/sse_decoder.ts";
+import { VARYING_FIELDS as ANTHROPIC_FIELDS } from "../lib/translate/anthropic_stream_to_openai.ts";
+import { VARYING_FIELDS as OPENAI_FIELDS } from "../lib/translate/openai_stream_to_anthropic.ts";
 import { byteStream, collect } from "./_helpers.ts";
 
 function decode(text: string, splitAt: number[] = []): Promise<DecodedEvent[]> {
@@ -126,12 +128,10 @@ Deno.test("SseDecoderStream decodes an empty body to no events", async () => {
   deepStrictEqual(await decode("\n\n: only a comment\n\n"), []);
 });
 
-// ---- The text-delta fast path (SseDecoder's `varying`) -----------------------------------------
-
-const OPENAI_PATH = ["choices", 0, "delta", "content"] as const;
+// ---- The fast path for runs of similar events (SseDecoder's `varying`) -------------------------
 
 /** Decodes with and without the fast path, split at the same places; both must agree exactly. */
-function bothWays(text: string, path: VaryingPath, splitAt: number[] = []) {
+function bothWays(text: string, varying: readonly VaryingPath[], splitAt: number[] = []) {
   const bytes = new TextEncoder().encode(text);
   const run = (decoder: SseDecoder) => {
     const out: DecodedEvent[] = [];
@@ -151,7 +151,7 @@ function bothWays(text: string, path: VaryingPath, splitAt: number[] = []) {
   };
   let fast: DecodedEvent[];
   try {
-    fast = run(new SseDecoder({ varying: path }));
+    fast = run(new SseDecoder({ varying }));
   } finally {
     JSON.parse = parse;
   }
@@ -175,23 +175,27 @@ Deno.test("SseDecoder fast path: text deltas decode exactly as JSON.parse would"
     '""',
     '"\\ud83d"',
     '"tail backslash \\\\"',
+    '"\\\\\\""', // an escaped backslash, then an escaped quote
   ];
   const text = contents.map((content) => openAIChunk(content)).join("") + "data: [DONE]\n\n";
-  const { events, parses } = bothWays(text, OPENAI_PATH);
+  const { events, parses } = bothWays(text, OPENAI_FIELDS);
   equal(events.length, contents.length + 1);
   // The first chunk is learned; the rest take the fast path.
   equal(parses, 1);
 });
 
-Deno.test("SseDecoder fast path: a change anywhere but the text takes the JSON.parse path", () => {
+Deno.test("SseDecoder fast path: a change anywhere but the varying strings takes JSON.parse", () => {
   const text = openAIChunk('"a"') + openAIChunk('"b"') +
     openAIChunk('"c"', ',"logprobs":null') + // a new field
     openAIChunk('"d"').replace('"index":0', '"index":1') + // another choice
     openAIChunk('"e"').replace('"content":"e"', '"content":"e","role":"assistant"') +
     openAIChunk('"f"').replace('"content":"f"', '"content":"f","tool_calls":[]') +
     'event: other\ndata: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"g"},"finish_reason":null}]}\n\n' +
-    openAIChunk('"h"').replace('"finish_reason":null', '"finish_reason":"stop"');
-  bothWays(text, OPENAI_PATH);
+    openAIChunk('"h"').replace('"finish_reason":null', '"finish_reason":"stop"') +
+    openAIChunk('"i"') + openAIChunk('"j"') + openAIChunk('"k"') + " \n\n" +
+    openAIChunk('"l"').replace("}]}", "}]} ") + // trailing space after the JSON
+    openAIChunk('"m"').replace('{"id"', ' {"id"');
+  bothWays(text, OPENAI_FIELDS);
 });
 
 Deno.test("SseDecoder fast path: invalid JSON in a matching event stays invalid", () => {
@@ -199,11 +203,15 @@ Deno.test("SseDecoder fast path: invalid JSON in a matching event stays invalid"
     openAIChunk('"raw\ttab"') + // a raw control character
     openAIChunk('"lone backslash \\"') + // escapes the closing quote
     openAIChunk('"bad escape \\x"') +
+    openAIChunk('"raw " quote"') +
+    openAIChunk('"trailing"').replace("}]}", "}]}x") + // text after the JSON
     openAIChunk('"b"');
-  const { events } = bothWays(text, OPENAI_PATH);
+  const { events } = bothWays(text, OPENAI_FIELDS);
   deepStrictEqual(events.map((event) => event.kind), [
     "json",
     "json",
+    "invalid",
+    "invalid",
     "invalid",
     "invalid",
     "invalid",
@@ -211,30 +219,71 @@ Deno.test("SseDecoder fast path: invalid JSON in a matching event stays invalid"
   ]);
 });
 
-Deno.test("SseDecoder fast path: Anthropic text deltas, matched by event name", () => {
+Deno.test("SseDecoder fast path: OpenAI's per-chunk obfuscation padding is a second hole", () => {
+  // Recorded shape (tests/fixtures/openai/openai_text.sse): random padding after the choices.
+  const chunk = (content: string, padding: string) =>
+    `data: {"id":"chatcmpl-D8","object":"chat.completion.chunk","created":1770933892,` +
+    `"model":"gpt-4.1-nano","service_tier":"default","system_fingerprint":"fp_de",` +
+    `"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"logprobs":null,` +
+    `"finish_reason":null}],"usage":null,"obfuscation":${JSON.stringify(padding)}}\n\n`;
+  const { parses } = bothWays(
+    chunk("**", "yhjoJbEF") + chunk("Holiday", "dTh") + chunk(" Name", "yoKFv") +
+      chunk('"x"', "") + chunk("", "Qup1BsQ3"),
+    OPENAI_FIELDS,
+  );
+  equal(parses, 1);
+});
+
+Deno.test("SseDecoder fast path: reasoning and tool-argument deltas (DeepSeek, OpenAI)", () => {
+  const reasoning = (text: string | null, content: string | null) =>
+    `data: {"id":"6e","object":"chat.completion.chunk","created":1,"model":"deepseek-v4",` +
+    `"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)},` +
+    `"reasoning_content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}\n\n`;
+  const args = (fragment: string) =>
+    `data: {"id":"c2","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":` +
+    `{"arguments":${JSON.stringify(fragment)}}}]},"finish_reason":null}]}\n\n`;
+  const { parses } = bothWays(
+    reasoning("The", null) + reasoning(" user", null) + reasoning(" asks", null) +
+      reasoning(null, "Hi") + reasoning(null, " there") +
+      args('{"com') + args('mand": "ls') + args(' -la"}'),
+    OPENAI_FIELDS,
+  );
+  // Learned: the first reasoning chunk, the first content chunk, the first arguments chunk.
+  equal(parses, 3);
+});
+
+Deno.test("SseDecoder fast path: Anthropic deltas, matched by event name", () => {
   const delta = (text: string, event = "content_block_delta", index = 0) =>
     `event: ${event}\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${
       JSON.stringify(text)
     }}}\n\n`;
+  const json = (partial: string) =>
+    `event: content_block_delta\ndata: {"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":${
+      JSON.stringify(partial)
+    }}}\n\n`;
   const { parses } = bothWays(
     delta("Hi") + delta(" there") + delta(" x", "other") + delta(" y", "content_block_delta", 1) +
-      delta(" z", "content_block_delta", 1) + delta('"quoted"\n'),
-    ["delta", "text"],
+      delta(" z", "content_block_delta", 1) + delta('"quoted"\n', "content_block_delta", 1) +
+      json('{"path":') + json(' "a.ts"}'),
+    ANTHROPIC_FIELDS,
   );
-  // Parsed: "Hi", the other event, the first at index 1 and the one with a quote.
+  // Parsed: "Hi", the other event, the first at index 1, the first input_json_delta.
   equal(parses, 4);
 });
 
 Deno.test("SseDecoder fast path: random streams agree with JSON.parse at every split", () => {
-  const content = fc.oneof(
+  const body = fc.oneof(
     fc.string({ unit: "binary", maxLength: 12 }).map((text) => JSON.stringify(text)),
     // Raw bodies, valid or not: quotes, backslashes and control characters unescaped.
     fc.string({ unit: fc.constantFrom("a", '"', "\\", "\t", "u", "0", "é", "n"), maxLength: 8 })
-      .map((body) => `"${body}"`),
+      .map((raw) => `"${raw}"`),
   );
+  const withPadding = (content: string, padding: string) =>
+    openAIChunk(content).replace("]}\n\n", `],"obfuscation":${padding}}\n\n`);
   const event = fc.oneof(
-    { weight: 8, arbitrary: content.map((body) => openAIChunk(body)) },
-    { weight: 1, arbitrary: content.map((body) => openAIChunk(body, ',"logprobs":null')) },
+    { weight: 6, arbitrary: body.map((content) => openAIChunk(content)) },
+    { weight: 6, arbitrary: fc.tuple(body, body).map(([a, b]) => withPadding(a, b)) },
+    { weight: 1, arbitrary: body.map((content) => openAIChunk(content, ',"logprobs":null')) },
     { weight: 1, arbitrary: fc.constant("data: [DONE]\n\n") },
     { weight: 1, arbitrary: fc.constant(": keepalive\n\n") },
   );
@@ -243,8 +292,8 @@ Deno.test("SseDecoder fast path: random streams agree with JSON.parse at every s
       const text = events.join("");
       const bytes = new TextEncoder().encode(text).length;
       const splitAt = bytes > 1 ? [1 + (seed % (bytes - 1))] : [];
-      bothWays(text, OPENAI_PATH, splitAt);
+      bothWays(text, OPENAI_FIELDS, splitAt);
     }),
-    { seed: 42, numRuns: 400 },
+    { seed: 42, numRuns: 600 },
   );
 });

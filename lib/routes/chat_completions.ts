@@ -17,7 +17,7 @@ import {
   AnthropicStreamTranslator,
   encodeOpenAIItems,
   type OpenAIStreamItem,
-  TEXT_DELTA_PATH,
+  VARYING_FIELDS,
 } from "../translate/anthropic_stream_to_openai.ts";
 import { openAIRequestToAnthropic } from "../translate/openai_request_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
@@ -120,7 +120,7 @@ async function answer(
   return streamRoute<OpenAIStreamItem>(context, upstream, response.body, translator, {
     backend: route.label,
     encode: encodeOpenAIItems,
-    varying: TEXT_DELTA_PATH,
+    varying: VARYING_FIELDS,
     failure: (error) => openAIError(error).body as unknown as Record<string, unknown>,
     ping: PING,
     observe(item) {

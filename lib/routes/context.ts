@@ -68,8 +68,8 @@ export interface StreamRouteOptions<T> {
   observe: (event: T) => void;
   /** Runs when the body ends, before the log line is written. */
   finished?: () => void;
-  /** Where the text delta sits in the upstream's events (see SseDecoder). */
-  varying?: VaryingPath;
+  /** The strings that change from event to event in the upstream's stream (see SseDecoder). */
+  varying?: readonly VaryingPath[];
 }
 
 /**

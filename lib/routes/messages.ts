@@ -24,7 +24,7 @@ import {
 } from "../translate/anthropic_request_to_openai.ts";
 import { openAIResponseToAnthropic } from "../translate/openai_response_to_anthropic.ts";
 import { messageToEvents } from "../translate/message_to_events.ts";
-import { StreamTranslator, TEXT_DELTA_PATH } from "../translate/openai_stream_to_anthropic.ts";
+import { StreamTranslator, VARYING_FIELDS } from "../translate/openai_stream_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
 import { type Context, jsonResponse, SSE_HEADERS, streamRoute, upstreamKey } from "./context.ts";
 import { messagesUrl } from "../dialect.ts";
@@ -179,7 +179,7 @@ async function answer(
   return streamRoute<StreamEvent>(context, upstream, response.body, translator, {
     backend: route.label,
     encode: encodeEvents,
-    varying: TEXT_DELTA_PATH,
+    varying: VARYING_FIELDS,
     failure: (error) => ({ type: "error", error: { type: error.kind, message: error.message } }),
     ping: PING,
     observe(event) {

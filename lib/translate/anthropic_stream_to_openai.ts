@@ -12,7 +12,7 @@
  */
 import { fromStreamError, ProxyError, readErrorDetail } from "../errors.ts";
 import { openAIError } from "../openai/errors.ts";
-import type { DecodedEvent } from "../sse_decoder.ts";
+import type { DecodedEvent, VaryingPath } from "../sse_decoder.ts";
 import {
   type AnthropicUsageIn,
   jsonToolContent,
@@ -39,8 +39,15 @@ export interface OpenAIStreamOptions {
 
 type Sink = EventSink<OpenAIStreamItem>;
 
-/** Where an event's text delta sits: the one string that changes in a run of text deltas. */
-export const TEXT_DELTA_PATH = ["delta", "text"] as const;
+/**
+ * The strings that change from event to event in a run of deltas (see SseDecoder): text,
+ * thinking and tool-input JSON.
+ */
+export const VARYING_FIELDS: readonly VaryingPath[] = [
+  ["delta", "text"],
+  ["delta", "thinking"],
+  ["delta", "partial_json"],
+];
 
 /** The state machine; one instance per response. */
 export class AnthropicStreamTranslator {

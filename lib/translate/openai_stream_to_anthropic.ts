@@ -13,7 +13,7 @@
 import type { ContentBlockStart, ContentDelta, StreamEvent, Usage } from "../anthropic/schema.ts";
 import { fromStreamError, ProxyError, readErrorDetail } from "../errors.ts";
 import { ChatCompletionChunk, type OpenAIUsage, type ToolCall } from "../openai/schema.ts";
-import type { DecodedEvent } from "../sse_decoder.ts";
+import type { DecodedEvent, VaryingPath } from "../sse_decoder.ts";
 import { type MessagePart, messageParts } from "./message_parts.ts";
 import { proxySignature } from "./signature.ts";
 import { toStopReason } from "./stop_reason.ts";
@@ -125,8 +125,17 @@ function commonChunk(value: unknown): ChatCompletionChunk | undefined {
   return chunk as ChatCompletionChunk;
 }
 
-/** Where a chunk's text delta sits: the one string that changes in a run of text chunks. */
-export const TEXT_DELTA_PATH = ["choices", 0, "delta", "content"] as const;
+/**
+ * The strings that change from chunk to chunk in a run of similar chunks (see SseDecoder): the
+ * text, reasoning and tool-argument deltas, and OpenAI's random `obfuscation` padding.
+ */
+export const VARYING_FIELDS: readonly VaryingPath[] = [
+  ["choices", 0, "delta", "content"],
+  ["choices", 0, "delta", "reasoning_content"],
+  ["choices", 0, "delta", "reasoning"],
+  ["choices", 0, "delta", "tool_calls", 0, "function", "arguments"],
+  ["obfuscation"],
+];
 
 /** The state machine; one instance per response. Synchronous: events in, events out. */
 export class StreamTranslator {
