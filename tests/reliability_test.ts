@@ -248,6 +248,30 @@ Deno.test("a client that goes away before the first upstream event is a 499, not
   assert.match(line ?? "", /^info .* 499 .*error: The client closed the request$/);
 });
 
+Deno.test("a client that goes away while a whole JSON answer is read is a 499, not a 502", async () => {
+  // Headers came, the body did not finish: the client's abort fails the read (Bun's order).
+  const { handler, logger } = handlerWith((request) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode('{"id":"c","choices":['));
+          request.signal.addEventListener("abort", () => controller.error(request.signal.reason));
+        },
+      }),
+      { headers: { "content-type": "application/json" } },
+    )
+  );
+  const client = new AbortController();
+  const answer = handler(new Request(post("/v1/messages", basic), { signal: client.signal }));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  client.abort();
+  const response = await answer;
+  assert.equal(response.status, 499);
+  await response.body?.cancel();
+  const line = logger.lines.find((text) => text.includes("POST /v1/messages"));
+  assert.match(line ?? "", /^info .* 499 .*error: The client closed the request$/);
+});
+
 Deno.test("total timeout mid-stream ends with an error event", async () => {
   const { handler } = handlerWith(() => {
     let count = 0;

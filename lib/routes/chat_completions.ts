@@ -21,7 +21,14 @@ import {
 } from "../translate/anthropic_stream_to_openai.ts";
 import { openAIRequestToAnthropic } from "../translate/openai_request_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
-import { type Context, jsonResponse, SSE_HEADERS, streamRoute, upstreamKey } from "./context.ts";
+import {
+  type Context,
+  jsonResponse,
+  SSE_HEADERS,
+  streamRoute,
+  upstreamJson,
+  upstreamKey,
+} from "./context.ts";
 import { anthropicHeaders, passThrough } from "./passthrough.ts";
 
 // An SSE comment: OpenAI SDKs skip it; no `id:` field (openai-python mis-dispatches after one).
@@ -87,10 +94,9 @@ async function answer(
   };
 
   if (!body.stream || /json/i.test(contentType)) {
-    const json = await response.json().catch(() => undefined);
-    upstream.settle();
-    const timedOut = upstream.timedOut();
-    if (timedOut) throw timedOut;
+    const json = await upstreamJson(upstream) as
+      | Parameters<typeof anthropicResponseToOpenAI>[0]
+      | undefined;
     if (!json || typeof json !== "object" || !Array.isArray(json.content)) {
       throw new ProxyError(
         502,

@@ -5,7 +5,7 @@
 import type { Backend, Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { RequestLog } from "../request_log.ts";
-import type { ProxyError } from "../errors.ts";
+import { clientGone, type ProxyError } from "../errors.ts";
 import type { VaryingPath } from "../sse_decoder.ts";
 import { type StreamTiming, translatedBody, type Translator } from "../stream_response.ts";
 import type { TokenCounter } from "../tokens.ts";
@@ -111,4 +111,18 @@ export async function streamRoute<T>(
   }
   log.defer();
   return new Response(stream, { status: 200, headers: SSE_HEADERS });
+}
+
+/**
+ * Reads a whole JSON answer and ends the exchange. Undefined when the body is not JSON; throws
+ * the deadline that cut it short, or a 499 when the client left meanwhile (its abort fails the
+ * read, which must not read as a broken backend).
+ */
+export async function upstreamJson(upstream: UpstreamResponse): Promise<unknown> {
+  const json = await upstream.response.json().catch(() => undefined);
+  upstream.settle();
+  const timedOut = upstream.timedOut();
+  if (timedOut) throw timedOut;
+  if (upstream.signal.aborted) throw clientGone(upstream.signal.reason);
+  return json;
 }

@@ -26,7 +26,14 @@ import { openAIResponseToAnthropic } from "../translate/openai_response_to_anthr
 import { messageToEvents } from "../translate/message_to_events.ts";
 import { StreamTranslator, VARYING_FIELDS } from "../translate/openai_stream_to_anthropic.ts";
 import { randomId } from "../translate/tool_names.ts";
-import { type Context, jsonResponse, SSE_HEADERS, streamRoute, upstreamKey } from "./context.ts";
+import {
+  type Context,
+  jsonResponse,
+  SSE_HEADERS,
+  streamRoute,
+  upstreamJson,
+  upstreamKey,
+} from "./context.ts";
 import { messagesUrl } from "../dialect.ts";
 import { anthropicHeaders, passThrough } from "./passthrough.ts";
 
@@ -148,10 +155,7 @@ async function answer(
   // Some gateways answer a streaming request with one JSON body: translate it whole.
   const isJson = /json/i.test(contentType);
   if (!body.stream || isJson) {
-    const json = await response.json().catch(() => undefined);
-    upstream.settle();
-    const timedOut = upstream.timedOut();
-    if (timedOut) throw timedOut;
+    const json = await upstreamJson(upstream);
     const completion = ChatCompletion.safeParse(json);
     if (!completion.success) {
       throw new ProxyError(
