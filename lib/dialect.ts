@@ -17,6 +17,13 @@ export function messagesUrl(baseUrl: string): string {
   return url.href;
 }
 
+/** The Messages API's count_tokens endpoint beside messagesUrl's (query kept). */
+export function countTokensUrl(baseUrl: string): string {
+  const url = new URL(messagesUrl(baseUrl));
+  url.pathname += "/count_tokens";
+  return url.href;
+}
+
 /**
  * Whether a client asks in OpenAI's style: no `anthropic-version` header. Anthropic's SDKs and
  * Claude Code always send one (Claude Code authenticates with a Bearer token too, so Bearer

@@ -7,7 +7,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import assert from "node:assert/strict";
 import { loadConfig } from "../lib/config.ts";
 import type { Config } from "../lib/config.ts";
-import { messagesUrl } from "../lib/dialect.ts";
+import { countTokensUrl, messagesUrl } from "../lib/dialect.ts";
 import { fixtureText, sseResponse, sseText } from "./_helpers.ts";
 import { config, handlerWith, post } from "./_handler.ts";
 import { startMockUpstream, startProxy, textChunks } from "./_servers.ts";
@@ -51,6 +51,11 @@ Deno.test("messagesUrl joins base URLs with and without /v1", () => {
     messagesUrl("https://x.test/anthropic?k=1"),
     "https://x.test/anthropic/v1/messages?k=1",
   );
+  assert.equal(
+    countTokensUrl("https://x.test/anthropic?k=1"),
+    "https://x.test/anthropic/v1/messages/count_tokens?k=1",
+  );
+  assert.equal(countTokensUrl("https://x.test/v1"), "https://x.test/v1/messages/count_tokens");
 });
 
 const anthropicConfig = (extra: string[] = []) =>
@@ -155,6 +160,47 @@ Deno.test("Anthropic → anthropic: a client gone mid-stream is logged as such, 
   const line = logger.lines.find((entry) => entry.includes("POST /v1/messages"));
   assert.match(line ?? "", /^info .* 200 .*error: client disconnected$/);
   assert.equal(upstreamAborted, true);
+});
+
+Deno.test("count_tokens: an anthropic backend counts for itself, model mapped, key injected", async () => {
+  const { handler, requests } = handlerWith(
+    () => Response.json({ input_tokens: 4321 }),
+    anthropicConfig(["--api-key", "sk-backend"]),
+  );
+  const response = await handler(post("/v1/messages/count_tokens", {
+    model: "claude-sonnet-4-5",
+    messages: [{ role: "user", content: "Hi" }],
+  }, { "anthropic-version": "2023-06-01", "anthropic-beta": "token-counting-2024-11-01" }));
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { input_tokens: 4321 });
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0].url, "http://upstream.test/v1/messages/count_tokens");
+  assert.equal(requests[0].headers.get("x-api-key"), "sk-backend");
+  assert.equal(requests[0].headers.get("anthropic-beta"), "token-counting-2024-11-01");
+  const sent = await requests[0].json();
+  assert.equal(sent.model, "claude-opus-4-1");
+  assert.deepEqual(sent.messages, [{ role: "user", content: "Hi" }]);
+});
+
+Deno.test("count_tokens: a backend without the endpoint, or failing, is counted locally", async () => {
+  const body = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hello there" }] };
+  const answers = [
+    () => Response.json({ type: "error", error: { type: "not_found_error" } }, { status: 404 }),
+    () => Response.json({ ok: true }), // no input_tokens
+    () => new Response("<html>", { status: 200, headers: { "content-type": "text/html" } }),
+  ];
+  for (const answer of answers) {
+    const { handler, requests, logger } = handlerWith(answer, anthropicConfig());
+    const response = await handler(post("/v1/messages/count_tokens", body));
+    assert.equal(response.status, 200);
+    const { input_tokens } = await response.json();
+    assert.ok(Number.isInteger(input_tokens) && input_tokens > 0, String(input_tokens));
+    assert.equal(requests.length, 1);
+    assert.ok(
+      logger.lines.some((line) => /^warn count_tokens: .*counted locally$/.test(line)),
+      logger.lines.join("\n"),
+    );
+  }
 });
 
 Deno.test("Anthropic → anthropic: upstream errors keep Anthropic's envelope", async () => {
