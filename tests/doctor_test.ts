@@ -51,6 +51,56 @@ Deno.test("doctor: all good lists the models, sends one tiny request per model, 
   assert.doesNotMatch(result.stdout, /sk-good/);
 });
 
+Deno.test("doctor: an anthropic backend is probed through the Messages API, exit 0", async () => {
+  const result = await doctorAgainst(
+    (request) =>
+      request.path.endsWith("/models")
+        ? Response.json({ data: [{ id: "claude-haiku-4-5", type: "model" }], has_more: false })
+        : Response.json({
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          model: "claude-haiku-4-5",
+          content: [{ type: "text", text: "OK" }],
+          stop_reason: "max_tokens",
+          usage: { input_tokens: 9, output_tokens: 1 },
+        }),
+    ["--backend-type", "anthropic", "--api-key", "sk-ant-good", "--model", "claude-haiku-4-5"],
+  );
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /\(anthropic Messages API\)/);
+  assert.match(result.stdout, /✅ models: claude-haiku-4-5/);
+  assert.match(result.stdout, /✅ a Messages request to claude-haiku-4-5 went through/);
+  const sent = result.seen.find((request) => request.path === "/v1/messages");
+  assert.ok(sent, result.seen.map((request) => request.path).join(", "));
+  assert.deepEqual(sent.body.max_tokens, 1);
+  assert.equal(sent.headers.get("x-api-key"), "sk-ant-good");
+  assert.equal(sent.headers.get("anthropic-version"), "2023-06-01");
+  assert.equal(sent.headers.get("authorization"), null);
+  assert.doesNotMatch(result.stdout, /sk-ant-good/);
+});
+
+Deno.test("doctor: an anthropic backend's wrong key and wrong URL are told in its terms", async () => {
+  const wrongKey = await doctorAgainst(
+    () =>
+      Response.json({
+        type: "error",
+        error: { type: "authentication_error", message: "invalid x-api-key" },
+      }, { status: 401 }),
+    ["--backend-type", "anthropic", "--api-key", "sk-ant-bad", "--model", "claude-haiku-4-5"],
+  );
+  assert.equal(wrongKey.code, 1, wrongKey.stdout);
+  assert.match(wrongKey.stdout, /❌ the backend rejected the API key \(401\)/);
+  assert.match(wrongKey.stdout, /invalid x-api-key/);
+  const wrongUrl = await doctorAgainst(
+    () => new Response("Not Found", { status: 404 }),
+    ["--backend-type", "anthropic", "--api-key", "sk-ant-good", "--model", "claude-haiku-4-5"],
+  );
+  assert.equal(wrongUrl.code, 1, wrongUrl.stdout);
+  assert.match(wrongUrl.stdout, /v1\/messages does not exist \(404\)/);
+  assert.match(wrongUrl.stdout, /anthropic base URL is the API root/);
+});
+
 Deno.test("doctor: a wrong key is a 401 in plain words, exit 1", async () => {
   const result = await doctorAgainst(
     () => error(401, "Incorrect API key provided"),
@@ -135,9 +185,19 @@ Deno.test("doctor: a bad setting exits 2 and reads the same .env as the server",
   }
 });
 
-Deno.test("doctor: with a config file, probes every routed openai provider/model", async () => {
+Deno.test("doctor: with a config file, probes every routed provider/model in its own dialect", async () => {
   const upstream = startMockUpstream((request) =>
     request.path.endsWith("/models") ? models() : completion()
+  );
+  const anthropic = startMockUpstream((request) =>
+    request.path.endsWith("/models")
+      ? Response.json({ data: [{ id: "claude-x", type: "model" }] })
+      : Response.json({
+        type: "message",
+        role: "assistant",
+        model: "claude-x",
+        content: [{ type: "text", text: "OK" }],
+      })
   );
   const dir = await Deno.makeTempDir();
   try {
@@ -147,21 +207,28 @@ Deno.test("doctor: with a config file, probes every routed openai provider/model
       JSON.stringify({
         providers: [
           { name: "mock", base_url: upstream.url, api_key: "${MOCK_KEY}" },
-          { name: "ant", base_url: "https://api.anthropic.com" },
+          { name: "ant", type: "anthropic", base_url: anthropic.url, api_key: "${ANT_KEY}" },
         ],
         routes: { default: ["mock/gpt-test", "ant/claude-x"], haiku: "mock/gpt-mini" },
       }),
     );
-    const result = await runCli(["doctor", "--config", path], { MOCK_KEY: "sk-file" });
+    const result = await runCli(["doctor", "--config", path], {
+      MOCK_KEY: "sk-file",
+      ANT_KEY: "sk-ant-file",
+    });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /config file .*: 2 routes/);
-    assert.match(result.stdout, /ant\/claude-x: anthropic providers are not probed/);
     const chats = upstream.seen.filter((request) => request.path === "/v1/chat/completions");
     assert.deepEqual(chats.map((request) => request.body.model).sort(), ["gpt-mini", "gpt-test"]);
     assert.equal(chats[0].headers.get("authorization"), "Bearer sk-file");
-    assert.doesNotMatch(result.stdout, /sk-file/);
+    const messages = anthropic.seen.filter((request) => request.path === "/v1/messages");
+    assert.deepEqual(messages.map((request) => request.body.model), ["claude-x"]);
+    assert.equal(messages[0].headers.get("x-api-key"), "sk-ant-file");
+    assert.match(result.stdout, /✅ a Messages request to claude-x went through/);
+    assert.doesNotMatch(result.stdout, /sk-file|sk-ant-file/);
   } finally {
     await upstream.close();
+    await anthropic.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -83,6 +83,41 @@ Deno.test("setup --yes writes the env file (0600), settings.json, and passes the
   }
 });
 
+Deno.test("setup --yes with an anthropic backend runs its live test through the Messages API", async () => {
+  const upstream = startMockUpstream(() =>
+    Response.json({
+      type: "message",
+      role: "assistant",
+      model: "claude-haiku-4-5",
+      content: [{ type: "text", text: "OK" }],
+    })
+  );
+  try {
+    await withHome(async ({ env }) => {
+      const result = await runCli([
+        "setup",
+        "--yes",
+        "--backend-type",
+        "anthropic",
+        "--base-url",
+        upstream.url,
+        "--api-key",
+        "sk-ant-123",
+        "--model",
+        "claude-haiku-4-5",
+      ], env);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(upstream.seen.length, 1);
+      assert.equal(upstream.seen[0].path, "/v1/messages");
+      assert.equal(upstream.seen[0].body.max_tokens, 1);
+      assert.equal(upstream.seen[0].headers.get("x-api-key"), "sk-ant-123");
+      assert.match(result.stdout, /✅ backend .*Messages request to claude-haiku-4-5 went through/);
+    });
+  } finally {
+    await upstream.close();
+  }
+});
+
 Deno.test("setup merges into settings.json, keeps unrelated settings, and --undo restores them", async () => {
   await withHome(async ({ dir, env }) => {
     await Deno.mkdir(`${dir}/.claude`);

@@ -16,9 +16,9 @@ import { chatProbe, listModels, type ProbeResult } from "./probe.ts";
 const HELP = `Usage: claude-proxy doctor [server flags…]
 
 Checks the configuration the server would use (flags, environment, .env / --env-file), lists
-the backend's models (GET {base}/models), sends one tiny chat request (max_tokens 1) per
-configured model, and explains what is wrong. Exit status 0 only when every request went
-through.
+the backend's models (GET {base}/models; an anthropic backend's /v1/models), sends one tiny
+request (max_tokens 1) per configured model, and explains what is wrong. Exit status 0 only when
+every request went through.
 
   --timeout SECONDS   Deadline per request (default 20)
 `;
@@ -70,17 +70,18 @@ export async function doctor(argv: readonly string[]): Promise<number> {
     for (const target of targets) {
       if (!target) continue;
       const provider = routing.providers[target.provider];
-      if (provider.type === "anthropic") {
-        say(`⚠️  ${provider.name}/${target.model}: anthropic providers are not probed`);
-        continue;
-      }
-      candidates.push({ baseUrl: provider.baseUrl, apiKey: provider.apiKey, model: target.model });
+      candidates.push({
+        baseUrl: provider.baseUrl,
+        apiKey: provider.apiKey,
+        model: target.model,
+        type: provider.type,
+      });
     }
   }
   // The flag/env backend serves what no route takes.
   if (!routing?.routes.default) candidates.push(config.backend, ...Object.values(config.tiers));
   for (const backend of candidates) {
-    const key = `${backend.baseUrl}\n${backend.apiKey ?? ""}`;
+    const key = `${backend.type ?? "openai"}\n${backend.baseUrl}\n${backend.apiKey ?? ""}`;
     const entry = backends.get(key) ?? { backend, models: new Set() };
     entry.models.add(backend.model);
     backends.set(key, entry);
@@ -93,7 +94,8 @@ export async function doctor(argv: readonly string[]): Promise<number> {
     const auth = backend.apiKey
       ? `API key configured (${backend.apiKey.length} characters, not shown)`
       : "no API key (the proxy forwards the client's key; doctor sends none)";
-    say(`Backend ${backend.baseUrl} — ${auth}`);
+    const dialect = backend.type === "anthropic" ? " (anthropic Messages API)" : "";
+    say(`Backend ${backend.baseUrl}${dialect} — ${auth}`);
     const list = await listModels(backend, { timeoutMs });
     if (list.ok) {
       const shown = list.models!.slice(0, 15).join(", ");

@@ -4,8 +4,11 @@
  * rejected max_tokens, unreachable). Used by `setup` (the live test) and `doctor`.
  * @module
  */
+import type { BackendType } from "../config.ts";
+import { messagesUrl } from "../dialect.ts";
 import { readErrorResponse } from "../errors.ts";
 import { inferProvider, PRESETS } from "../providers.ts";
+import { ANTHROPIC_VERSION } from "../upstream.ts";
 
 /** Where to send the probe. */
 export interface ProbeTarget {
@@ -14,6 +17,8 @@ export interface ProbeTarget {
   model?: string;
   /** Header for the key instead of Bearer (default: the host's preset, `api-key` on Azure). */
   apiKeyHeader?: string;
+  /** The API the backend speaks (default openai). */
+  type?: BackendType;
 }
 
 /** The outcome of one probe, ready to print. */
@@ -42,6 +47,11 @@ function headers(target: ProbeTarget): Record<string, string> {
     "content-type": "application/json",
     accept: "application/json",
   };
+  if (target.type === "anthropic") {
+    result["anthropic-version"] = ANTHROPIC_VERSION;
+    if (target.apiKey) result["x-api-key"] = target.apiKey;
+    return result;
+  }
   const header = target.apiKeyHeader ?? PRESETS[inferProvider(target.baseUrl)].apiKeyHeader;
   if (target.apiKey && header) result[header] = target.apiKey;
   else if (target.apiKey) result.authorization = `Bearer ${target.apiKey}`;
@@ -53,6 +63,20 @@ function endpoint(baseUrl: string, path: string): string {
   const url = new URL(baseUrl);
   url.pathname = `${url.pathname.replace(/\/+$/, "")}${path}`;
   return url.href;
+}
+
+/** Where the backend lists models and answers chat: per its dialect, as the proxy joins them. */
+function endpoints(target: ProbeTarget): { models: string; chat: string } {
+  if (target.type !== "anthropic") {
+    return {
+      models: endpoint(target.baseUrl, "/models"),
+      chat: endpoint(target.baseUrl, "/chat/completions"),
+    };
+  }
+  const chat = messagesUrl(target.baseUrl);
+  const models = new URL(chat);
+  models.pathname = models.pathname.replace(/\/messages$/, "/models");
+  return { models: models.href, chat };
 }
 
 /** Why a fetch never got an answer, in plain words. */
@@ -124,7 +148,10 @@ export function explain(
     return {
       ...base,
       summary: `${url} does not exist (404): the base URL looks wrong`,
-      advice: "OpenAI-compatible base URLs usually end in /v1 (Gemini: /v1beta/openai)",
+      advice: target.type === "anthropic"
+        ? "an anthropic base URL is the API root, as Anthropic's SDKs take it " +
+          "(https://api.anthropic.com); /v1/messages is appended"
+        : "OpenAI-compatible base URLs usually end in /v1 (Gemini: /v1beta/openai)",
     };
   }
   if (status === 429) {
@@ -145,7 +172,7 @@ export async function listModels(
   target: ProbeTarget,
   options: ProbeOptions = {},
 ): Promise<ProbeResult & { models?: string[] }> {
-  const url = endpoint(target.baseUrl, "/models");
+  const url = endpoints(target).models;
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(url, {
@@ -184,12 +211,16 @@ export async function listModels(
   return { ok: true, status: response.status, models, summary: `${models.length} models` };
 }
 
-/** POST {base}/chat/completions with one tiny message and max_tokens 1. */
+/**
+ * One tiny request with max_tokens 1: POST {base}/chat/completions, or the Messages API for an
+ * anthropic backend.
+ */
 export async function chatProbe(
   target: ProbeTarget,
   options: ProbeOptions = {},
 ): Promise<ProbeResult> {
-  const url = endpoint(target.baseUrl, "/chat/completions");
+  if (target.type === "anthropic") return await messagesProbe(target, options);
+  const url = endpoints(target).chat;
   const send = (limit: Record<string, number>) =>
     (options.fetch ?? fetch)(url, {
       method: "POST",
@@ -242,5 +273,44 @@ export async function chatProbe(
     summary: `a chat request to ${
       target.model ?? "the default model"
     } went through${answered}${note}`,
+  };
+}
+
+/** POST {base}/v1/messages with one tiny message and max_tokens 1. */
+async function messagesProbe(target: ProbeTarget, options: ProbeOptions): Promise<ProbeResult> {
+  const url = endpoints(target).chat;
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, {
+      method: "POST",
+      headers: headers(target),
+      body: JSON.stringify({
+        model: target.model,
+        max_tokens: 1,
+        messages: [{ role: "user", content: "Say OK." }],
+      }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    });
+  } catch (error) {
+    return unreachable(url, error);
+  }
+  if (!response.ok) return explain(response.status, await readReason(response), target, url);
+  const body = await response.json().catch(() => undefined) as
+    | { content?: unknown; model?: unknown }
+    | undefined;
+  if (!body || !Array.isArray(body.content)) {
+    return {
+      ok: false,
+      status: response.status,
+      summary: `${url} answered ${response.status}, but not like Anthropic's Messages API`,
+      advice: "check --base-url and --backend-type: an anthropic base URL is the API root " +
+        "(https://api.anthropic.com)",
+    };
+  }
+  const answered = typeof body.model === "string" ? ` (answered by ${body.model})` : "";
+  return {
+    ok: true,
+    status: response.status,
+    summary: `a Messages request to ${target.model ?? "the default model"} went through${answered}`,
   };
 }
