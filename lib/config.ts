@@ -345,7 +345,8 @@ export const FLAGS: readonly FlagSpec[] = [
     flag: "env-file",
     env: [],
     value: "PATH",
-    help: "Read settings from this .env file (default: ./.env when present)",
+    help:
+      "Read settings from this .env file (default: ./.env when present, else <config dir>/claude-proxy/env, which setup writes)",
   },
 ];
 

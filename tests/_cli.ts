@@ -3,7 +3,7 @@
  * binary from CLAUDE_PROXY_BIN, else `deno run main.ts` with the permissions subcommands need.
  * @module
  */
-import { proxyCommand } from "./_servers.ts";
+import { NO_CONFIG_DIR, proxyCommand } from "./_servers.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -44,7 +44,12 @@ export async function runCli(
   const child = new Deno.Command(command, {
     args: fullArgs,
     cwd: options.cwd ?? ROOT.pathname,
-    env: { ...(denoDir ? { DENO_DIR: denoDir } : {}), ...env },
+    env: {
+      ...(denoDir ? { DENO_DIR: denoDir } : {}),
+      // Unless the test sets up a home, the developer's own settings stay out of it.
+      ...(env.HOME || env.XDG_CONFIG_HOME ? {} : { XDG_CONFIG_HOME: NO_CONFIG_DIR }),
+      ...env,
+    },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",

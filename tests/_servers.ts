@@ -63,6 +63,9 @@ export interface ProxyProcess {
   close(): Promise<void>;
 }
 
+/** An XDG_CONFIG_HOME that does not exist, so no user settings are read by default. */
+export const NO_CONFIG_DIR = "/nonexistent/claude-proxy-tests";
+
 /** The command that runs the proxy: the binary from CLAUDE_PROXY_BIN, else deno run main.ts. */
 export function proxyCommand(args: string[]): { command: string; args: string[] } {
   const binary = Deno.env.get("CLAUDE_PROXY_BIN");
@@ -84,7 +87,8 @@ export async function startProxy(
   const child = new Deno.Command(command, {
     args: fullArgs,
     cwd: ROOT,
-    env,
+    // The developer's own settings (setup's env file, config.json) stay out of the tests.
+    env: { XDG_CONFIG_HOME: NO_CONFIG_DIR, ...env },
     stdin: "null",
     stdout: "null",
     stderr: "piped",

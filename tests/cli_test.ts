@@ -144,6 +144,56 @@ Deno.test("cli precedence: flag over environment over .env file over default", a
   }
 });
 
+Deno.test("cli reads the settings setup wrote unless ./.env exists; --env-file beats both", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/xdg/claude-proxy`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/xdg/claude-proxy/env`,
+      "OPEN_MODEL=from-setup\nOPEN_AI_URL=http://127.0.0.1:9/v1\n",
+    );
+    await Deno.mkdir(`${dir}/work`);
+    await Deno.mkdir(`${dir}/other`);
+    await Deno.writeTextFile(`${dir}/other/.env`, "OPEN_MODEL=from-dotenv\n");
+    await Deno.writeTextFile(`${dir}/explicit.env`, "OPEN_MODEL=from-explicit\n");
+    const { command, args } = proxyCommand(["--port", "0"]);
+    const fullArgs = args.map((arg) => arg === "main.ts" ? new URL("main.ts", ROOT).pathname : arg);
+    const startLine = async (cwd: string, extra: string[] = []) => {
+      const child = new Deno.Command(command, {
+        args: [...fullArgs, ...extra],
+        cwd,
+        env: { XDG_CONFIG_HOME: `${dir}/xdg`, HOME: dir },
+        clearEnv: true,
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const reader = child.stderr.getReader();
+      let text = "";
+      const deadline = Date.now() + 30_000;
+      while (!/upstream auth/.test(text) && Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      child.kill();
+      await reader.cancel();
+      await child.status;
+      return text;
+    };
+    assert.match(
+      await startLine(`${dir}/work`),
+      /backend http:\/\/127\.0\.0\.1:9\/v1, model from-setup/,
+    );
+    assert.match(await startLine(`${dir}/other`), /model from-dotenv/);
+    assert.match(
+      await startLine(`${dir}/other`, ["--env-file", `${dir}/explicit.env`]),
+      /model from-explicit/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("cli reports a port already in use in one line", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {

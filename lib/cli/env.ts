@@ -1,6 +1,7 @@
 /**
- * Settings the server and its subcommands share: the .env file (`--env-file PATH`, default
- * `./.env` when present) merged under the process environment, and the user's config paths.
+ * Settings the server and its subcommands share: the .env file (`--env-file PATH`; by default
+ * `./.env` when present, else the file `setup` writes, `$XDG_CONFIG_HOME/claude-proxy/env`)
+ * merged under the process environment, and the user's config paths.
  * Node built-ins only, so the same code runs under Deno, Bun and their single-file binaries.
  * @module
  */
@@ -17,9 +18,9 @@ export class EnvFileError extends Error {}
 /** The environment the config loader sees: the process environment over the .env file. */
 export function readEnv(argv: readonly string[]): Record<string, string | undefined> {
   const explicit = envFileFlag(argv);
-  const path = explicit ?? ".env";
+  const path = explicit ?? defaultEnvFile();
   let fileEnv: Record<string, string> = {};
-  if (explicit !== undefined || existsSync(path)) {
+  if (path !== undefined) {
     let text: string;
     try {
       text = readFileSync(path, "utf8");
@@ -29,6 +30,18 @@ export function readEnv(argv: readonly string[]): Record<string, string | undefi
     fileEnv = parseEnv(text) as Record<string, string>;
   }
   return { ...fileEnv, ...process.env };
+}
+
+/** ./.env when present, else the env file `setup` writes when present. */
+function defaultEnvFile(): string | undefined {
+  if (existsSync(".env")) return ".env";
+  try {
+    const path = configEnvFile();
+    return existsSync(path) ? path : undefined;
+  } catch {
+    // No home directory to look in.
+    return undefined;
+  }
 }
 
 /** The user's home directory ($HOME first, so tests can point it elsewhere). */

@@ -178,7 +178,7 @@ export async function setup(argv: readonly string[]): Promise<number> {
     }
   }
   say("");
-  say(`Start the proxy:  claude-proxy --env-file ${envPath}`);
+  say(`Start the proxy:  claude-proxy   (it reads ${envPath} unless ./.env exists)`);
   say("Or as a service:  sudo claude-proxy service install   (see claude-proxy service --help)");
   return status;
 }
