@@ -425,7 +425,16 @@ async function startBun(upstreamBase: string): Promise<[Child, Child] | undefine
   const binary = new URL(".cache/bench/claude-proxy-bun", ROOT).pathname;
   try {
     const build = await new Deno.Command(BUN, {
-      args: ["build", "--compile", "--minify", "--outfile", binary, "main.ts"],
+      args: [
+        "build",
+        "--compile",
+        "--minify",
+        "--no-compile-autoload-dotenv",
+        "--no-compile-autoload-bunfig",
+        "--outfile",
+        binary,
+        "main.ts",
+      ],
       cwd: ROOT,
       stdout: "null",
       stderr: "piped",

@@ -59,7 +59,19 @@ for (const target of targets) {
   const [command, args] = values.bun
     ? [
       "bun",
-      ["build", "--compile", "--minify", `--target=${target.bun}`, "--outfile", output, "main.ts"],
+      [
+        "build",
+        "--compile",
+        "--minify",
+        // The binary reads .env itself (as --env-file's default, under the real environment);
+        // Bun's own loading would put ./.env above an explicit --env-file.
+        "--no-compile-autoload-dotenv",
+        "--no-compile-autoload-bunfig",
+        `--target=${target.bun}`,
+        "--outfile",
+        output,
+        "main.ts",
+      ],
     ]
     : [
       Deno.execPath(),
