@@ -10,6 +10,7 @@ import type { Config } from "../lib/config.ts";
 import { countTokensUrl, messagesUrl } from "../lib/dialect.ts";
 import { fixtureText, sseResponse, sseText } from "./_helpers.ts";
 import { config, handlerWith, post } from "./_handler.ts";
+import { withModel } from "../lib/routes/passthrough.ts";
 import { startMockUpstream, startProxy, textChunks } from "./_servers.ts";
 
 function configOf(args: string[], env: Record<string, string> = {}): Config {
@@ -160,6 +161,48 @@ Deno.test("Anthropic → anthropic: a client gone mid-stream is logged as such, 
   const line = logger.lines.find((entry) => entry.includes("POST /v1/messages"));
   assert.match(line ?? "", /^info .* 200 .*error: client disconnected$/);
   assert.equal(upstreamAborted, true);
+});
+
+Deno.test("withModel replaces only a top-level model, and only when that is certain", () => {
+  const body =
+    '{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"Hi"}]}';
+  assert.equal(
+    withModel(body, "claude-sonnet-4-5", "gpt-x"),
+    body.replace('"claude-sonnet-4-5"', '"gpt-x"'),
+  );
+  // Later in the object, with other keys before it, and a name that needs escaping.
+  assert.equal(
+    withModel('{"max_tokens":1, "model":"a\\"b"}', 'a"b', "c"),
+    '{"max_tokens":1, "model":"c"}',
+  );
+  // "model" inside a string is escaped (\"model\"), so it is not the key.
+  assert.equal(
+    withModel('{"x":"\\"model\\":","model":"claude-sonnet-4-5"}', "claude-sonnet-4-5", "gpt-x"),
+    '{"x":"\\"model\\":","model":"gpt-x"}',
+  );
+  const refused = [
+    '{"model" : "claude-sonnet-4-5"}', // spaced colon
+    '{"model":"claude-sonnet-4-5","metadata":{"model":"claude-sonnet-4-5"}}', // twice
+    '{"messages":[{"model":"claude-sonnet-4-5"}],"mod\\u0065l":"claude-sonnet-4-5"}', // nested
+    '{"role":"model","model":"claude-sonnet-4-5"}', // also a value
+    `{"pad":"${"x".repeat(5000)}","model":"claude-sonnet-4-5"}`, // past the first 4 KB
+  ];
+  for (const text of refused) {
+    assert.equal(withModel(text, "claude-sonnet-4-5", "gpt-x"), undefined, text);
+  }
+  assert.equal(withModel(body, 42, "gpt-x"), undefined);
+});
+
+Deno.test("Anthropic → anthropic: the body goes upstream as sent, only the model changed", async () => {
+  const { handler, requests } = handlerWith(
+    () => Response.json({ type: "message", content: [], usage: {} }),
+    anthropicConfig(),
+  );
+  // Key order and spacing a client might use; JSON.stringify would rewrite both.
+  const sent = '{"model":"claude-haiku-4-5", "max_tokens": 10,\n "messages": [{"role": "user", ' +
+    '"content": "Hi \\u00e9"}], "stream": false}';
+  await handler(post("/v1/messages", sent, { "anthropic-version": "2023-06-01" }));
+  assert.equal(await requests[0].text(), sent.replace("claude-haiku-4-5", "claude-opus-4-1"));
 });
 
 Deno.test("count_tokens: an anthropic backend counts for itself, model mapped, key injected", async () => {

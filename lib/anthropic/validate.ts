@@ -10,6 +10,14 @@ import { invalidRequest, ProxyError } from "../errors.ts";
  * answering bad JSON with a 400 that says what is wrong.
  */
 export async function readJson(request: Request, limit = Infinity): Promise<unknown> {
+  return (await readJsonText(request, limit)).value;
+}
+
+/** readJson, keeping the text too (a pass-through relays it with only the model changed). */
+export async function readJsonText(
+  request: Request,
+  limit = Infinity,
+): Promise<{ text: string; value: unknown }> {
   let text: string;
   try {
     text = await readText(request, limit);
@@ -22,7 +30,7 @@ export async function readJson(request: Request, limit = Infinity): Promise<unkn
   }
   if (text.trim() === "") throw invalidRequest("Request body is empty: send a JSON object");
   try {
-    return JSON.parse(text);
+    return { text, value: JSON.parse(text) };
   } catch (error) {
     throw invalidRequest(
       `Request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,

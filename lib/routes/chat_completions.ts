@@ -4,7 +4,7 @@
  * Errors are rendered in OpenAI's envelope by the handler.
  * @module
  */
-import { readJson, validate } from "../anthropic/validate.ts";
+import { readJsonText, validate } from "../anthropic/validate.ts";
 import { messagesUrl } from "../dialect.ts";
 import { ProxyError } from "../errors.ts";
 import { openAIError } from "../openai/errors.ts";
@@ -37,7 +37,7 @@ const PING = new TextEncoder().encode(": ping\n\n");
 /** Handles one chat-completions request. */
 export async function chatCompletionsRoute(request: Request, context: Context): Promise<Response> {
   const { log } = context;
-  const raw = await readJson(request, context.config.maxBodyBytes);
+  const { text, value: raw } = await readJsonText(request, context.config.maxBodyBytes);
   const body = validate(ChatCompletionsRequest, raw);
   const hops = routeChain(
     context.config,
@@ -46,7 +46,11 @@ export async function chatCompletionsRoute(request: Request, context: Context): 
   );
   log.model = body.model;
   log.stream = body.stream === true;
-  return await withFallback(hops, context, (hop) => answer(request, context, hop, body, raw));
+  return await withFallback(
+    hops,
+    context,
+    (hop) => answer(request, context, hop, body, raw, text),
+  );
 }
 
 async function answer(
@@ -55,6 +59,7 @@ async function answer(
   hop: Hop,
   body: ChatCompletionsRequest,
   raw: unknown,
+  text: string,
 ): Promise<Response> {
   const { log, logger } = context;
   const { route, config } = hop;
@@ -66,6 +71,7 @@ async function answer(
       apiKey,
       dialect: "openai",
       body: raw as Record<string, unknown>,
+      text,
       model: route.model,
     });
   }

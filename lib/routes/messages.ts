@@ -9,7 +9,7 @@ import {
   MessagesRequest,
   type StreamEvent,
 } from "../anthropic/schema.ts";
-import { readJson, validate } from "../anthropic/validate.ts";
+import { readJsonText, validate } from "../anthropic/validate.ts";
 import type { Backend } from "../config.ts";
 import { ProxyError } from "../errors.ts";
 import { chatCompletionsUrl } from "../model_map.ts";
@@ -46,7 +46,7 @@ export async function messagesRoute(
   dynamic?: Backend,
 ): Promise<Response> {
   const { log } = context;
-  const raw = await readJson(request, context.config.maxBodyBytes);
+  const { text, value: raw } = await readJsonText(request, context.config.maxBodyBytes);
   // The common request skips zod's copy of every block; anything else goes through zod.
   const body = commonMessagesRequest(raw) ?? validate(MessagesRequest, raw);
   const hops = routeChain(
@@ -60,7 +60,7 @@ export async function messagesRoute(
   return await withFallback(
     hops,
     context,
-    (hop) => answer(request, context, hop, body, raw, dynamic),
+    (hop) => answer(request, context, hop, body, raw, text, dynamic),
   );
 }
 
@@ -70,6 +70,7 @@ async function answer(
   hop: Hop,
   body: MessagesRequest,
   raw: unknown,
+  text: string,
   dynamic: Backend | undefined,
 ): Promise<Response> {
   const { log, logger } = context;
@@ -81,6 +82,7 @@ async function answer(
       apiKey: upstreamKey(route.backend, request, config.authToken),
       dialect: "anthropic",
       body: raw as Record<string, unknown>,
+      text,
       model: route.model,
       headers: anthropicHeaders(request),
     });

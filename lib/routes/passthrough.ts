@@ -15,6 +15,8 @@ export interface PassThrough {
   dialect: "openai" | "anthropic";
   /** The client's JSON body; only `model` is replaced. */
   body: Record<string, unknown>;
+  /** The body's text as the client sent it, relayed with only the model changed when possible. */
+  text?: string;
   model: string;
   headers?: Record<string, string>;
 }
@@ -27,7 +29,9 @@ export async function passThrough(
   call: PassThrough,
 ): Promise<Response> {
   const { logger, log } = context;
-  const upstreamBody = JSON.stringify({ ...call.body, model: call.model });
+  const upstreamBody = (call.text !== undefined &&
+    withModel(call.text, call.body.model, call.model)) ||
+    JSON.stringify({ ...call.body, model: call.model });
   if (logger.enabled("debug")) logger.log("debug", `upstream request: ${upstreamBody}`);
   const upstream = await postHop(context, hop, {
     url: call.url,
@@ -97,4 +101,39 @@ export function anthropicHeaders(request: Request): Record<string, string> {
     if (value) headers[name] = value;
   }
   return headers;
+}
+
+/**
+ * The client's text with its model replaced, or undefined when that cannot be done safely: the
+ * text must hold `"model"` exactly once, as a key of the top-level object within its first
+ * 4 KB, followed at once by `:` and the model as JSON.stringify writes it. Anything else (spaces
+ * around the colon, an escaped name, the key late in a large body) is serialized again instead.
+ * The backend then gets the client's own bytes (key order, number spelling, escapes) and the proxy
+ * skips a serialization (150 KB: 133 → 95 µs; the search for a second "model" is most of it).
+ */
+export function withModel(text: string, from: unknown, to: string): string | undefined {
+  if (typeof from !== "string") return undefined;
+  const key = '"model"';
+  const at = text.indexOf(key);
+  if (at === -1 || at > 4096 || text.indexOf(key, at + key.length) !== -1) return undefined;
+  const value = `:${JSON.stringify(from)}`;
+  const end = at + key.length + value.length;
+  if (text.slice(at + key.length, end) !== value || !topLevel(text, at)) return undefined;
+  return `${text.slice(0, at)}${key}:${JSON.stringify(to)}${text.slice(end)}`;
+}
+
+/** Whether position `at` lies directly inside the outermost object, outside any string. */
+function topLevel(text: string, at: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < at; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 92) i++; // a backslash: skip the escaped character
+      else if (char === 34) inString = false;
+    } else if (char === 34) inString = true;
+    else if (char === 123 || char === 91) depth++;
+    else if (char === 125 || char === 93) depth--;
+  }
+  return depth === 1 && !inString;
 }
