@@ -223,21 +223,25 @@ Deno.test("a client that goes away mid-stream is logged as such, not as an upstr
   assert.equal(upstreamAborted, true);
 });
 
-Deno.test("a client that goes away before the first upstream event is a 499, not a 502", async () => {
-  // The answer's headers came, its first event did not: the client's abort fails that read.
+/**
+ * The client aborts while the upstream answer (headers sent, `head` of the body so far) is being
+ * read; the abort fails that read, as fetch's body does. The answer must be a 499 in the log.
+ */
+async function clientLeavesDuring(contentType: string, head: string, stream: boolean) {
   const { handler, logger } = handlerWith((request) =>
     new Response(
       new ReadableStream<Uint8Array>({
         start(controller) {
+          if (head) controller.enqueue(encoder.encode(head));
           request.signal.addEventListener("abort", () => controller.error(request.signal.reason));
         },
       }),
-      { headers: { "content-type": "text/event-stream" } },
+      { headers: { "content-type": contentType } },
     )
   );
   const client = new AbortController();
   const answer = handler(
-    new Request(post("/v1/messages", { ...basic, stream: true }), { signal: client.signal }),
+    new Request(post("/v1/messages", { ...basic, stream }), { signal: client.signal }),
   );
   await new Promise((resolve) => setTimeout(resolve, 20));
   client.abort();
@@ -246,30 +250,14 @@ Deno.test("a client that goes away before the first upstream event is a 499, not
   await response.body?.cancel();
   const line = logger.lines.find((text) => text.includes("POST /v1/messages"));
   assert.match(line ?? "", /^info .* 499 .*error: The client closed the request$/);
+}
+
+Deno.test("a client that goes away before the first upstream event is a 499, not a 502", async () => {
+  await clientLeavesDuring("text/event-stream", "", true);
 });
 
 Deno.test("a client that goes away while a whole JSON answer is read is a 499, not a 502", async () => {
-  // Headers came, the body did not finish: the client's abort fails the read (Bun's order).
-  const { handler, logger } = handlerWith((request) =>
-    new Response(
-      new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(encoder.encode('{"id":"c","choices":['));
-          request.signal.addEventListener("abort", () => controller.error(request.signal.reason));
-        },
-      }),
-      { headers: { "content-type": "application/json" } },
-    )
-  );
-  const client = new AbortController();
-  const answer = handler(new Request(post("/v1/messages", basic), { signal: client.signal }));
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  client.abort();
-  const response = await answer;
-  assert.equal(response.status, 499);
-  await response.body?.cancel();
-  const line = logger.lines.find((text) => text.includes("POST /v1/messages"));
-  assert.match(line ?? "", /^info .* 499 .*error: The client closed the request$/);
+  await clientLeavesDuring("application/json", '{"id":"c","choices":[', false);
 });
 
 Deno.test("total timeout mid-stream ends with an error event", async () => {
