@@ -13,14 +13,23 @@
  * "anthropic stream"), the non-streaming response translator (group "anthropic response").
  * @module
  */
-import { commonMessagesRequest, MessagesRequest } from "../lib/anthropic/schema.ts";
+import {
+  commonMessagesRequest,
+  MessagesRequest,
+  type StreamEvent,
+} from "../lib/anthropic/schema.ts";
 import { validate } from "../lib/anthropic/validate.ts";
 import { loadConfig } from "../lib/config.ts";
 import { resolveRoute } from "../lib/model_map.ts";
 import { ChatCompletionsRequest } from "../lib/openai/request_schema.ts";
 import { ChatCompletion, ChatCompletionChunk } from "../lib/openai/schema.ts";
 import { encodeEvents } from "../lib/sse_encoder.ts";
-import { type DecodedEvent, SseDecoder, SseDecoderStream } from "../lib/sse_decoder.ts";
+import {
+  type DecodedEvent,
+  SseDecoder,
+  SseDecoderStream,
+  type VaryingPath,
+} from "../lib/sse_decoder.ts";
 import type { Translator } from "../lib/stream_response.ts";
 import { estimateTokens } from "../lib/tokens.ts";
 import { anthropicRequestToOpenAI } from "../lib/translate/anthropic_request_to_openai.ts";
@@ -29,6 +38,7 @@ import {
   AnthropicStreamTranslator,
   AnthropicToOpenAIStream,
   encodeOpenAIItems,
+  type OpenAIStreamItem,
   VARYING_FIELDS as ANTHROPIC_VARYING_FIELDS,
 } from "../lib/translate/anthropic_stream_to_openai.ts";
 import { openAIRequestToAnthropic } from "../lib/translate/openai_request_to_anthropic.ts";
@@ -184,7 +194,102 @@ function perRead<T>(
   return bytes;
 }
 
-const pieces = reads(openAISseText(CHUNKS));
+/** One stream direction: its SSE reads and how the server decodes, translates and encodes it. */
+interface StreamSpec<T> {
+  /** Bench group and name prefix, e.g. "stream" and "stream 2000 chunks". */
+  group: string;
+  label: string;
+  pieces: Uint8Array[];
+  varying: readonly VaryingPath[];
+  translator: () => Translator<T>;
+  /** The same translator as a TransformStream. */
+  transform: () => TransformStream<DecodedEvent, T>;
+  encode: (batch: T[]) => Uint8Array;
+  encodeName: string;
+  /** Why the encoded text is not the whole answer, or undefined. */
+  incomplete: (text: string) => string | undefined;
+}
+
+/**
+ * Registers one direction's benches, after checking once that the fast path and per-read
+ * batches give the same bytes as JSON.parse on every event, and that the answer is all there.
+ */
+async function streamBenches<T>(spec: StreamSpec<T>): Promise<void> {
+  const { group, label, pieces, varying } = spec;
+  const perEvent = async (fast: boolean, out?: Uint8Array[]) => {
+    let bytes = 0;
+    await drain(
+      ReadableStream.from(pieces)
+        .pipeThrough(new SseDecoderStream(fast ? { varying } : {}))
+        .pipeThrough(spec.transform()),
+      (item) => {
+        const chunk = spec.encode([item]);
+        bytes += chunk.length;
+        out?.push(chunk);
+      },
+    );
+    return bytes;
+  };
+  const fast: Uint8Array[] = [];
+  const slow: Uint8Array[] = [];
+  const batched: Uint8Array[] = [];
+  await perEvent(true, fast);
+  await perEvent(false, slow);
+  perRead(pieces, new SseDecoder({ varying }), spec.translator(), spec.encode, batched);
+  const decoder = new TextDecoder();
+  const text = decoder.decode(concat(fast));
+  const problem = spec.incomplete(text) ??
+    (text !== decoder.decode(concat(slow)) ? "the fast path changed the output" : undefined) ??
+    (text !== decoder.decode(concat(batched)) ? "per-read batches changed the output" : undefined);
+  if (problem) throw new Error(`${group}: ${problem}`);
+
+  Deno.bench({
+    name: `${label}: decode (fast path)+translate+${spec.encodeName} per event`,
+    group,
+    baseline: true,
+    async fn() {
+      if ((await perEvent(true)) === 0) throw new Error("empty stream");
+    },
+  });
+  Deno.bench({
+    name: `${label}: decode (fast path)+translate+${spec.encodeName} per 16 KiB read (sync)`,
+    group,
+    fn() {
+      const bytes = perRead(pieces, new SseDecoder({ varying }), spec.translator(), spec.encode);
+      if (bytes === 0) throw new Error("empty stream");
+    },
+  });
+  Deno.bench({
+    name: `${label}: decode only (fast path)`,
+    group,
+    async fn() {
+      await drain(
+        ReadableStream.from(pieces).pipeThrough(new SseDecoderStream({ varying })),
+        () => {},
+      );
+    },
+  });
+  Deno.bench({
+    name: `${label}: decode only (no fast path: JSON.parse every event)`,
+    group,
+    async fn() {
+      await drain(ReadableStream.from(pieces).pipeThrough(new SseDecoderStream()), () => {});
+    },
+  });
+  Deno.bench({
+    name: `${label}: decode (fast path)+translate`,
+    group,
+    async fn() {
+      await drain(
+        ReadableStream.from(pieces)
+          .pipeThrough(new SseDecoderStream({ varying }))
+          .pipeThrough(spec.transform()),
+        () => {},
+      );
+    },
+  });
+}
+
 const streamOptions = {
   id: "msg_bench",
   model: "claude-sonnet-4-5",
@@ -194,100 +299,21 @@ const streamOptions = {
   backend: "http://127.0.0.1:9/v1",
 };
 
-/** decode → translate → encodeEvents per event; `varying` false drops the server's fast path. */
-async function openAIStream(varying: boolean, out?: Uint8Array[]): Promise<number> {
-  let bytes = 0;
-  await drain(
-    ReadableStream.from(pieces)
-      .pipeThrough(new SseDecoderStream(varying ? { varying: VARYING_FIELDS } : {}))
-      .pipeThrough(new OpenAIToAnthropicStream(streamOptions)),
-    (event) => {
-      const chunk = encodeEvents([event]);
-      bytes += chunk.length;
-      out?.push(chunk);
-    },
-  );
-  return bytes;
-}
-
-{
-  // Once, before measuring: the fast path and the per-read batches give the same bytes as
-  // JSON.parse on every event, and the translated text is all there.
-  const fast: Uint8Array[] = [];
-  const slow: Uint8Array[] = [];
-  const batched: Uint8Array[] = [];
-  await openAIStream(true, fast);
-  await openAIStream(false, slow);
-  perRead(
-    pieces,
-    new SseDecoder({ varying: VARYING_FIELDS }),
-    new StreamTranslator(streamOptions),
-    encodeEvents,
-    batched,
-  );
-  const text = new TextDecoder().decode(concat(fast));
-  if (text !== new TextDecoder().decode(concat(slow))) {
-    throw new Error("stream: the fast path changed the output");
-  }
-  if (text !== new TextDecoder().decode(concat(batched))) {
-    throw new Error("stream: per-read batches changed the output");
-  }
-  const deltas = text.match(/"type":"text_delta"/g)?.length ?? 0;
-  if (
-    deltas !== CHUNKS || !text.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n')
-  ) {
-    throw new Error(`stream: ${deltas} text deltas, expected ${CHUNKS} and a message_stop`);
-  }
-}
-
-Deno.bench({
-  name: `stream ${CHUNKS} chunks: decode (fast path)+translate+encodeEvents per event`,
+await streamBenches<StreamEvent>({
   group: "stream",
-  baseline: true,
-  async fn() {
-    if ((await openAIStream(true)) === 0) throw new Error("empty stream");
-  },
-});
-Deno.bench({
-  name: `stream ${CHUNKS} chunks: decode (fast path)+translate+encodeEvents per 16 KiB read (sync)`,
-  group: "stream",
-  fn() {
-    const bytes = perRead(
-      pieces,
-      new SseDecoder({ varying: VARYING_FIELDS }),
-      new StreamTranslator(streamOptions),
-      encodeEvents,
-    );
-    if (bytes === 0) throw new Error("empty stream");
-  },
-});
-Deno.bench({
-  name: `stream ${CHUNKS} chunks: decode only (fast path)`,
-  group: "stream",
-  async fn() {
-    await drain(
-      ReadableStream.from(pieces).pipeThrough(new SseDecoderStream({ varying: VARYING_FIELDS })),
-      () => {},
-    );
-  },
-});
-Deno.bench({
-  name: `stream ${CHUNKS} chunks: decode only (no fast path: JSON.parse every event)`,
-  group: "stream",
-  async fn() {
-    await drain(ReadableStream.from(pieces).pipeThrough(new SseDecoderStream()), () => {});
-  },
-});
-Deno.bench({
-  name: `stream ${CHUNKS} chunks: decode (fast path)+translate`,
-  group: "stream",
-  async fn() {
-    await drain(
-      ReadableStream.from(pieces)
-        .pipeThrough(new SseDecoderStream({ varying: VARYING_FIELDS }))
-        .pipeThrough(new OpenAIToAnthropicStream(streamOptions)),
-      () => {},
-    );
+  label: `stream ${CHUNKS} chunks`,
+  pieces: reads(openAISseText(CHUNKS)),
+  varying: VARYING_FIELDS,
+  translator: () => new StreamTranslator(streamOptions),
+  transform: () => new OpenAIToAnthropicStream(streamOptions),
+  encode: encodeEvents,
+  encodeName: "encodeEvents",
+  incomplete(text) {
+    const deltas = text.match(/"type":"text_delta"/g)?.length ?? 0;
+    const stopped = text.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+    return deltas === CHUNKS && stopped
+      ? undefined
+      : `${deltas} text deltas, expected ${CHUNKS} and a message_stop`;
   },
 });
 const chunkObjects = openAIStreamChunks(CHUNKS);
@@ -383,7 +409,6 @@ const openAIRequestOptions = {
 
 // ---- Stream translation: 2,000 Anthropic text deltas --------------------------------------------
 
-const anthropicPieces = reads(anthropicSseText(CHUNKS));
 // As lib/routes/chat_completions.ts builds them (stream_options.include_usage asked for).
 const openAIStreamOptions = {
   id: "chatcmpl-bench",
@@ -393,102 +418,20 @@ const openAIStreamOptions = {
   backend: "http://127.0.0.1:9",
 };
 
-/** decode → translate → encodeOpenAIItems per item; `varying` false drops the fast path. */
-async function anthropicStream(varying: boolean, out?: Uint8Array[]): Promise<number> {
-  let bytes = 0;
-  await drain(
-    ReadableStream.from(anthropicPieces)
-      .pipeThrough(new SseDecoderStream(varying ? { varying: ANTHROPIC_VARYING_FIELDS } : {}))
-      .pipeThrough(new AnthropicToOpenAIStream(openAIStreamOptions)),
-    (item) => {
-      const chunk = encodeOpenAIItems([item]);
-      bytes += chunk.length;
-      out?.push(chunk);
-    },
-  );
-  return bytes;
-}
-
-{
-  // Once, before measuring: 2,000 content deltas and [DONE], the same bytes with or without
-  // the fast path and in per-read batches.
-  const fast: Uint8Array[] = [];
-  const slow: Uint8Array[] = [];
-  const batched: Uint8Array[] = [];
-  await anthropicStream(true, fast);
-  await anthropicStream(false, slow);
-  perRead(
-    anthropicPieces,
-    new SseDecoder({ varying: ANTHROPIC_VARYING_FIELDS }),
-    new AnthropicStreamTranslator(openAIStreamOptions),
-    encodeOpenAIItems,
-    batched,
-  );
-  const text = new TextDecoder().decode(concat(fast));
-  const deltas = text.match(/"delta":\{"content":"[^"]/g)?.length ?? 0;
-  if (deltas !== CHUNKS || !text.endsWith("data: [DONE]\n\n")) {
-    throw new Error(`anthropic stream: ${deltas} content deltas, expected ${CHUNKS} and [DONE]`);
-  }
-  if (text !== new TextDecoder().decode(concat(slow))) {
-    throw new Error("anthropic stream: the fast path changed the output");
-  }
-  if (text !== new TextDecoder().decode(concat(batched))) {
-    throw new Error("anthropic stream: per-read batches changed the output");
-  }
-}
-
-Deno.bench({
-  name:
-    `anthropic stream ${CHUNKS} deltas: decode (fast path)+translate+encodeOpenAIItems per item`,
+await streamBenches<OpenAIStreamItem>({
   group: "anthropic stream",
-  baseline: true,
-  async fn() {
-    if ((await anthropicStream(true)) === 0) throw new Error("empty stream");
-  },
-});
-Deno.bench({
-  name:
-    `anthropic stream ${CHUNKS} deltas: decode (fast path)+translate+encodeOpenAIItems per 16 KiB read (sync)`,
-  group: "anthropic stream",
-  fn() {
-    const bytes = perRead(
-      anthropicPieces,
-      new SseDecoder({ varying: ANTHROPIC_VARYING_FIELDS }),
-      new AnthropicStreamTranslator(openAIStreamOptions),
-      encodeOpenAIItems,
-    );
-    if (bytes === 0) throw new Error("empty stream");
-  },
-});
-Deno.bench({
-  name: `anthropic stream ${CHUNKS} deltas: decode only (fast path)`,
-  group: "anthropic stream",
-  async fn() {
-    await drain(
-      ReadableStream.from(anthropicPieces).pipeThrough(
-        new SseDecoderStream({ varying: ANTHROPIC_VARYING_FIELDS }),
-      ),
-      () => {},
-    );
-  },
-});
-Deno.bench({
-  name: `anthropic stream ${CHUNKS} deltas: decode only (no fast path: JSON.parse every event)`,
-  group: "anthropic stream",
-  async fn() {
-    await drain(ReadableStream.from(anthropicPieces).pipeThrough(new SseDecoderStream()), () => {});
-  },
-});
-Deno.bench({
-  name: `anthropic stream ${CHUNKS} deltas: decode (fast path)+translate`,
-  group: "anthropic stream",
-  async fn() {
-    await drain(
-      ReadableStream.from(anthropicPieces)
-        .pipeThrough(new SseDecoderStream({ varying: ANTHROPIC_VARYING_FIELDS }))
-        .pipeThrough(new AnthropicToOpenAIStream(openAIStreamOptions)),
-      () => {},
-    );
+  label: `anthropic stream ${CHUNKS} deltas`,
+  pieces: reads(anthropicSseText(CHUNKS)),
+  varying: ANTHROPIC_VARYING_FIELDS,
+  translator: () => new AnthropicStreamTranslator(openAIStreamOptions),
+  transform: () => new AnthropicToOpenAIStream(openAIStreamOptions),
+  encode: encodeOpenAIItems,
+  encodeName: "encodeOpenAIItems",
+  incomplete(text) {
+    const deltas = text.match(/"delta":\{"content":"[^"]/g)?.length ?? 0;
+    return deltas === CHUNKS && text.endsWith("data: [DONE]\n\n")
+      ? undefined
+      : `${deltas} content deltas, expected ${CHUNKS} and [DONE]`;
   },
 });
 
